@@ -1,0 +1,115 @@
+"""Saving and loading checkpoints: atomically, safely, and with a clear error on mismatch.
+
+A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts, written with
+``torch.save`` to a temporary file in the same folder and moved into place with
+``os.replace`` (a crash never leaves half a file under the real name). It is read with
+``torch.load(weights_only=True)``, which refuses arbitrary pickled objects, so a checkpoint
+from an untrusted source cannot run code.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .config import ModelConfig
+from .errors import CheckpointError
+
+FORMAT = "minicgmvae-checkpoint"
+VERSION = 1
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> Path:
+    """``torch.save`` to ``path`` through a temporary file and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Path:
+    """Write a checkpoint dict (model config, weights, ...) tagged with format and version."""
+    return atomic_torch_save({"format": FORMAT, "version": VERSION, **payload}, path)
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a checkpoint written by :func:`save_checkpoint`.
+
+    Raises :class:`CheckpointError` for a missing, corrupt or foreign file, or a version
+    this package cannot read. Tensors are loaded on the CPU.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"No checkpoint at {path}.")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # corrupt, truncated, or a pickle that weights_only refuses
+        raise CheckpointError(
+            f"Cannot read checkpoint {path}: {type(exc).__name__}: {str(exc).splitlines()[0]}. "
+            "The file is corrupt or truncated, or was not written by minicgmvae."
+        ) from exc
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise CheckpointError(
+            f"{path} is not a minicgmvae checkpoint (no '{FORMAT}' tag). It may be a bare "
+            "state_dict or another project's file; save checkpoints with minicgmvae.fit."
+        )
+    if ckpt.get("version") != VERSION:
+        raise CheckpointError(
+            f"{path} is a version {ckpt.get('version')} checkpoint; this minicgmvae reads "
+            f"version {VERSION}. Re-train, or use the minicgmvae release that wrote it."
+        )
+    for key in ("model_config", "state_dict"):
+        if key not in ckpt:
+            raise CheckpointError(f"{path} lacks '{key}'; the checkpoint is incomplete.")
+    return ckpt
+
+
+def model_from_checkpoint(ckpt: dict[str, Any], source: str = "checkpoint") -> torch.nn.Module:
+    """Rebuild a :class:`~minicgmvae.model.CGMVAE` and load the checkpoint's weights into it."""
+    from .model import CGMVAE
+
+    try:
+        config = ModelConfig.from_dict(dict(ckpt["model_config"]))
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{source}: its model_config is not valid here: {exc}") from exc
+    model = CGMVAE(config)
+    check_state_dict(model, ckpt["state_dict"], source)
+    model.load_state_dict(ckpt["state_dict"])
+    return model
+
+
+def check_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    """Raise :class:`CheckpointError` naming the first mismatching parameters, if any."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shapes = [
+        f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}"
+        for k, v in own.items()
+        if k in state and tuple(state[k].shape) != tuple(v.shape)
+    ]
+    if missing or unexpected or shapes:
+        parts = []
+        if shapes:
+            parts.append("shape mismatch: " + "; ".join(shapes[:3]))
+        if missing:
+            parts.append(f"missing {missing[:3]}")
+        if unexpected:
+            parts.append(f"unexpected {unexpected[:3]}")
+        raise CheckpointError(
+            f"{source} does not fit this model ({', '.join(parts)}). It was saved for another "
+            "architecture or dataset (label/feature counts, embedding or latent size)."
+        )

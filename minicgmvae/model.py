@@ -1,0 +1,139 @@
+"""C-GMVAE: the model and its total objective, as the authors' code computes them.
+
+One training step, for a batch (x, y) of B samples:
+
+1. Feature branch: q(z|x) = N(mu_x, sigma_x^2) (encoders.FeatureEncoder); two samples
+   z1, z2 ~ q; decoded with x into g1, g2 (decoder.Decoder); logits g . E_i.
+2. Label branch: one Gaussian N(mu_i, sigma_i^2) per label (encoders.LabelEncoder);
+   z_y = mean of mu_i over the positive labels P(y) (no sampling); decoded with x into g_y.
+3. The objective (eq-total-code):
+
+   L = beta (L_CE(g_y) + L_CE(g1) + L_CE(g2)) + w_KL KL(q(z|x) || p(z|y)) + alpha L_CL(g_y, g1)
+
+   with the KL estimated on a fresh sample (kl.kl_monte_carlo) against the prior p(z|y)
+   (prior.py), and the contrastive loss over the 2B anchors g_y, g1 (losses.py).
+
+The paper writes L = L_KL + L_recon + alpha L_CL + beta L_CE (eq-total-paper); the code has
+no feature reconstruction, fixes alpha = 1, weights the KL by 6, and lets the decoder see x.
+This class implements the code by default; the switches in :class:`ModelConfig` give the
+ablations. At prediction time only the feature branch runs, with z = mu_x:
+p(y_i = 1 | x) = sigmoid(g(x, mu_x) . E_i).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from .config import ModelConfig
+from .decoder import Decoder
+from .encoders import FeatureEncoder, LabelEncoder
+from .gaussian import reparameterize
+from .kl import kl_gaussians, kl_monte_carlo
+from .label_embeddings import LabelEmbeddings
+from .losses import bce_from_logits, contrastive_loss
+from .prior import prior_parameters
+
+
+@dataclass
+class Outputs:
+    """What one forward pass returns. B samples, L labels, D latent dims, e embedding dims."""
+
+    feature_mu: Tensor  # (B, D)
+    feature_logvar: Tensor  # (B, D)
+    label_mu: Tensor  # (L, D)
+    label_logvar: Tensor  # (L, D)
+    feature_g: Tensor  # (K, B, e): decodings of the K feature samples (K = 2 in training)
+    label_g: Tensor  # (B, e): decoding of the label branch
+    feature_logits: Tensor  # (K, B, L)
+    label_logits: Tensor  # (B, L)
+
+
+@dataclass
+class LossTerms:
+    """The terms of the objective, each a scalar tensor (unweighted), and their weighted sum."""
+
+    total: Tensor
+    bce: Tensor  # sum of the three BCE terms
+    kl: Tensor
+    contrastive: Tensor
+
+    def detached(self) -> dict[str, Tensor]:
+        return {k: v.detach() for k, v in self.__dict__.items()}
+
+
+class CGMVAE(nn.Module):
+    """The Gaussian-mixture VAE with contrastive learning (see the module docstring)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        c = config
+        self.config = c
+        self.feature_encoder = FeatureEncoder(c.n_features, c.latent_dim, c.feature_hidden, c.dropout)
+        self.label_embeddings = LabelEmbeddings(c.n_labels, c.embed_dim)
+        self.label_encoder = LabelEncoder(c.embed_dim, c.latent_dim, c.label_hidden, c.dropout)
+        self.decoder = Decoder(c.n_features, c.latent_dim, c.embed_dim, c.decoder_hidden, c.decoder_sees_x)
+
+    def label_gaussians(self) -> tuple[Tensor, Tensor]:
+        """(mu_i, logvar_i) of every label, each (L, D)."""
+        return self.label_encoder(self.label_embeddings.encoder_inputs())
+
+    def forward(self, x: Tensor, y: Tensor, n_samples: int | None = None) -> Outputs:
+        """Both branches. ``x`` (B, d), ``y`` (B, L) 0/1 floats.
+
+        ``n_samples`` feature samples are decoded (default: 2 in training, and in eval mode
+        a single decoding of the mean mu_x).
+        """
+        mu_x, logvar_x = self.feature_encoder(x)
+        if self.training:
+            k = 2 if n_samples is None else n_samples
+            z = reparameterize(mu_x.expand(k, *mu_x.shape), logvar_x.expand(k, *logvar_x.shape))
+        else:
+            z = mu_x.unsqueeze(0)
+        mu_l, logvar_l = self.label_gaussians()
+        # z_y = mean of mu_i over P(y); a sample with no label gets the prior mean 0
+        z_y = (y / y.sum(1, keepdim=True).clamp(min=1.0)) @ mu_l
+        # one decoder call for the K feature samples and the label branch
+        g = self.decoder(x, torch.cat([z, z_y.unsqueeze(0)], dim=0))
+        logits = self.label_embeddings.logits(g)
+        return Outputs(mu_x, logvar_x, mu_l, logvar_l, g[:-1], g[-1], logits[:-1], logits[-1])
+
+    def loss(self, outputs: Outputs, y: Tensor) -> LossTerms:
+        """The total objective (eq-total-code) and its terms."""
+        c = self.config
+        o = outputs
+        bce = bce_from_logits(torch.cat([o.label_logits.unsqueeze(0), o.feature_logits]), y)
+        if c.kl_estimator == "monte_carlo":
+            kl = kl_monte_carlo(o.feature_mu, o.feature_logvar, y, o.label_mu, o.label_logvar, c.prior)
+        else:
+            p_mu, p_logvar = prior_parameters(y, o.label_mu, o.label_logvar, c.prior)
+            kl = kl_gaussians(o.feature_mu, o.feature_logvar, p_mu, p_logvar)
+        kl = kl.mean()
+        if c.contrastive_weight:
+            anchors = torch.cat([o.label_g, o.feature_g[0]])
+            cl = contrastive_loss(anchors, torch.cat([y, y]), self.label_embeddings.weight, c.temperature)
+        else:
+            cl = torch.zeros((), device=y.device)
+        total = c.bce_weight * bce + c.kl_weight * kl + c.contrastive_weight * cl
+        return LossTerms(total, bce, kl, cl)
+
+    @torch.no_grad()
+    def predict_logits(self, x: Tensor, batch_size: int = 4096) -> Tensor:
+        """Logits g(x, mu_x) . E_i of the feature branch, in eval mode. (N, d) -> (N, L)."""
+        was_training = self.training
+        self.eval()
+        try:
+            emb = self.label_embeddings
+            out = [
+                emb.logits(self.decoder(xb, self.feature_encoder(xb)[0]))
+                for xb in x.split(batch_size)
+            ]
+        finally:
+            self.train(was_training)
+        return torch.cat(out) if out else x.new_zeros(0, self.config.n_labels)
+
+    def predict_proba(self, x: Tensor, batch_size: int = 4096) -> Tensor:
+        """p(y_i = 1 | x) = sigmoid(logit_i), (N, L)."""
+        return torch.sigmoid(self.predict_logits(x, batch_size))

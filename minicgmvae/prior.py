@@ -1,0 +1,111 @@
+"""The prior p(z | y): standard normal, one Gaussian from the label set, or the mixture.
+
+C-GMVAE's prior is a mixture with one diagonal Gaussian per label (from the label encoder),
+equal weights over the sample's positive labels P(y) only:
+
+(eq-mixture-prior)  p(z | y) = 1/|P(y)| sum_{i in P(y)} N(z; mu_i, sigma_i^2)
+
+Its log-density is a masked log-sum-exp:
+
+    log p(z | y) = logsumexp_{i in P(y)} log N(z; mu_i, sigma_i^2) - log |P(y)|
+
+A sample with no positive label has no mixture component. The authors' code then returns
+log(0) - log(0) = NaN; here such a sample falls back to the standard normal N(0, I), the
+prior a VAE would use when nothing is known about the labels.
+
+The ablations replace the mixture with N(0, I) (a plain VAE prior) or with one Gaussian
+built from the label set, N(mean_{i in P} mu_i, mean_{i in P} sigma_i^2), which is close in
+spirit to MPVAE's unimodal label-conditioned prior. Book: chapter "The mixture prior".
+"""
+
+from __future__ import annotations
+
+
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from .gaussian import log_normal, log_standard_normal
+
+PriorName = Literal["mixture", "label_gaussian", "standard_normal"]
+PRIORS: tuple[str, ...] = ("mixture", "label_gaussian", "standard_normal")
+
+
+def mixture_log_density(z: Tensor, y: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
+    """log p(z | y) under the equal-weight mixture over the positive labels (eq-mixture-prior).
+
+    Args:
+        z: latent points, (B, D).
+        y: 0/1 label matrix, (B, L); row b selects the components of sample b.
+        mu, logvar: the label Gaussians, (L, D) each.
+
+    Returns:
+        (B,) log-densities. Rows of ``y`` with no positive label get log N(z; 0, I).
+    """
+    # log N(z_b; mu_i, sigma_i^2) for every sample b and label i: (B, L)
+    component = log_normal(z.unsqueeze(1), mu.unsqueeze(0), logvar.unsqueeze(0))
+    positive = y > 0.5
+    count = positive.sum(1)
+    masked = component.masked_fill(~positive, float("-inf"))
+    has_label = count > 0
+    # logsumexp over an all -inf row is -inf; such rows are replaced below.
+    mix = torch.logsumexp(masked, dim=1) - torch.log(count.clamp(min=1).to(z.dtype))
+    return torch.where(has_label, mix, log_standard_normal(z))
+
+
+def label_set_gaussian(y: Tensor, mu: Tensor, logvar: Tensor) -> tuple[Tensor, Tensor]:
+    """One Gaussian per sample from its label set: the mean of the positive labels' means
+    and variances. Samples with no positive label get N(0, I).
+
+    Shapes: y (B, L), mu/logvar (L, D) -> (mu_y, logvar_y), each (B, D).
+    """
+    weights = y / y.sum(1, keepdim=True).clamp(min=1.0)  # rows sum to 1, or 0 if no label
+    mean = weights @ mu
+    var = weights @ torch.exp(logvar)
+    has_label = (y.sum(1, keepdim=True) > 0)
+    mean = torch.where(has_label, mean, torch.zeros_like(mean))
+    var = torch.where(has_label, var, torch.ones_like(var))
+    return mean, torch.log(var)
+
+
+def prior_log_density(
+    z: Tensor, y: Tensor, mu: Tensor, logvar: Tensor, prior: PriorName = "mixture"
+) -> Tensor:
+    """log p(z | y) for the chosen prior. Shapes as in :func:`mixture_log_density`."""
+    if prior == "mixture":
+        return mixture_log_density(z, y, mu, logvar)
+    if prior == "label_gaussian":
+        mean, lv = label_set_gaussian(y, mu, logvar)
+        return log_normal(z, mean, lv)
+    if prior == "standard_normal":
+        return log_standard_normal(z)
+    raise ValueError(f"Unknown prior {prior!r}; choose one of {PRIORS}.")
+
+
+def prior_parameters(
+    y: Tensor, mu: Tensor, logvar: Tensor, prior: PriorName
+) -> tuple[Tensor, Tensor]:
+    """(mean, logvar) of a Gaussian prior, each (B, D), for the closed-form KL.
+
+    Only the two unimodal priors have them; the mixture has no closed-form KL.
+    """
+    if prior == "label_gaussian":
+        return label_set_gaussian(y, mu, logvar)
+    if prior == "standard_normal":
+        zeros = torch.zeros(y.shape[0], mu.shape[1], device=mu.device, dtype=mu.dtype)
+        return zeros, zeros
+    raise ValueError(
+        f"The {prior!r} prior has no closed-form KL divergence; use kl_estimator='monte_carlo'."
+    )
+
+
+__all__ = [
+    "PRIORS",
+    "PriorName",
+    "label_set_gaussian",
+    "mixture_log_density",
+    "prior_log_density",
+    "prior_parameters",
+]
+

@@ -88,6 +88,21 @@ def f1_sweep(y: Tensor, probs: Tensor, thresholds: Tensor, kind: str = "macro_f1
     raise ValueError(f"Unknown F1 kind {kind!r}.")
 
 
+def make_adam(model: torch.nn.Module, tc: TrainConfig, device: torch.device) -> torch.optim.Adam:
+    """Adam with (L2) weight decay, as the authors use it.
+
+    The fused implementation (one kernel for the whole update, torch >= 2.4 on CPU and CUDA)
+    computes the same update as the default one, several times faster for this model.
+    """
+    kwargs = {"lr": tc.lr, "weight_decay": tc.weight_decay}
+    if device.type in ("cpu", "cuda"):
+        try:
+            return torch.optim.Adam(model.parameters(), fused=True, **kwargs)
+        except (RuntimeError, TypeError):  # older torch: no fused Adam on this device
+            pass
+    return torch.optim.Adam(model.parameters(), **kwargs)
+
+
 def _as_tensor(a: np.ndarray, device: torch.device) -> Tensor:
     return torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32), device=device)
 
@@ -141,14 +156,17 @@ def fit(
 
     torch.manual_seed(tc.seed)
     model = CGMVAE(mc).to(dev)
-    optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    optimizer = make_adam(model, tc, dev)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         optimizer, T_0=tc.t0, T_mult=tc.t_mult, eta_min=tc.eta_min
     )
     shuffle = torch.Generator().manual_seed(tc.seed)
 
     history: dict[str, list[float]] = {
-        k: [] for k in ("epoch", "lr", "loss", "bce", "kl", "contrastive", "val_score", "seconds")
+        k: []
+        for k in (
+            "epoch", "lr", "loss", "bce", "kl", "contrastive", "val_score", "seconds", "val_seconds"
+        )
     }
     best_state = copy.deepcopy(model.state_dict())
     best_score, best_epoch, start_epoch = float("-inf"), 0, 0
@@ -223,6 +241,9 @@ def fit(
                 sums += len(idx) * torch.stack([terms.total, terms.bce, terms.kl, terms.contrastive])
         scheduler.step()
 
+        if dev.type == "cuda":  # so that the timings split training from validation
+            torch.cuda.synchronize(dev)
+        t_val = time.perf_counter()
         if len(x_val):
             probs = model.predict_proba(x_val)
             score = float(f1_sweep(y_val, probs, thresholds, tc.select_by).max())
@@ -232,9 +253,10 @@ def fit(
             best_score, best_epoch = score, epoch + 1
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
-        loss, bce, kl, cl = (sums / n).tolist()
+        loss, bce, kl, cl = (sums / n).tolist()  # the one device-to-host sync of the epoch
+        t_end = time.perf_counter()
         for key, value in zip(
-            history, (epoch + 1, lr, loss, bce, kl, cl, score, time.perf_counter() - t0)
+            history, (epoch + 1, lr, loss, bce, kl, cl, score, t_end - t0, t_end - t_val)
         ):
             history[key].append(value)
         bar.set_postfix(loss=f"{loss:.3f}", val=f"{score:.3f}", best=f"{best_score:.3f}@{best_epoch}")

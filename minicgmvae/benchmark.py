@@ -1,0 +1,185 @@
+"""Speed benchmark: seconds per epoch (training + validation) and peak memory.
+
+Run ``python -m minicgmvae benchmark`` (see ``--help``). Each dataset runs in a fresh
+process, so that its peak memory is its own. For each it reports
+
+* seconds per epoch, split into training steps and validation, as the median over the
+  timed epochs (the first epoch is a warm-up and is not counted);
+* peak memory: the process's maximum resident set size on the CPU, or the peak CUDA memory
+  allocated on a GPU;
+* the floor: FLOPs of one epoch (counted by ``torch.utils.flop_counter`` on the real
+  training step and validation pass) divided by the machine's measured matmul throughput
+  at the same thread count. No implementation of this model can beat it on this machine.
+
+Benchmark on a quiet machine and keep threads <= cores: two processes with 2 threads each
+on 2 cores run many times slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import torch
+
+from .config import paper_settings
+from .device import get_device
+
+
+def matmul_gflops(device: torch.device, n: int = 1024, repeats: int = 20) -> float:
+    """Measured float32 matmul throughput (GFLOP/s) of an n x n x n product."""
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    for _ in range(3):
+        a @ b
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e9
+
+
+def epoch_flops(model: torch.nn.Module, data: Any, batch_size: int, device: torch.device) -> float:
+    """FLOPs of one epoch: every training step (forward + backward) and the validation pass."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.as_tensor(data.x_train[:batch_size], device=device)
+    y = torch.as_tensor(data.y_train[:batch_size], device=device)
+    n = len(data.x_train)
+    full, rest = divmod(n, batch_size)
+
+    def step_flops(b: int) -> int:
+        model.train()
+        with FlopCounterMode(display=False) as counter:
+            model.loss(model(x[:b], y[:b]), y[:b]).total.backward()
+        model.zero_grad(set_to_none=True)
+        return counter.get_total_flops()
+
+    total = full * step_flops(batch_size) + (step_flops(rest) if rest else 0)
+    with FlopCounterMode(display=False) as counter:
+        model.predict_logits(torch.as_tensor(data.x_val, device=device))
+    return float(total + counter.get_total_flops())
+
+
+def run_one(dataset: str, epochs: int, device: str, embed_dim: int | None) -> dict[str, Any]:
+    """Benchmark one dataset in this process; returns a JSON-friendly dict."""
+    from .datasets import load_dataset
+    from .model import CGMVAE
+    from .training import fit
+
+    dev = get_device(device)
+    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    data = load_dataset(dataset, progress=False)
+    overrides: dict[str, Any] = {"epochs": epochs + 1}
+    if embed_dim:
+        overrides["embed_dim"] = embed_dim
+    s = paper_settings(dataset, data.n_features, data.n_labels, **overrides)
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    res = fit(data, s.model, s.train, device=dev, progress=False)
+    seconds = res.history["seconds"][1:]  # epoch 1 is a warm-up
+    val_seconds = res.history["val_seconds"][1:]
+    if dev.type == "cuda":
+        peak = torch.cuda.max_memory_allocated(dev) / 2**20
+        peak_kind = "CUDA memory allocated"
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        peak_kind = "process max RSS"
+    flops = epoch_flops(CGMVAE(s.model).to(dev), data, s.train.batch_size, dev)
+    gflops = matmul_gflops(dev)
+    epoch_s = statistics.median(seconds)
+    return {
+        "dataset": dataset,
+        "device": str(dev),
+        "threads": torch.get_num_threads(),
+        "n_train": len(data.x_train),
+        "n_val": len(data.x_val),
+        "n_labels": data.n_labels,
+        "embed_dim": s.model.embed_dim,
+        "batch_size": s.train.batch_size,
+        "timed_epochs": len(seconds),
+        "epoch_seconds": epoch_s,
+        "train_seconds": statistics.median(a - b for a, b in zip(seconds, val_seconds)),
+        "val_seconds": statistics.median(val_seconds),
+        "peak_memory_mib": peak,
+        "peak_memory_kind": peak_kind,
+        "rss_after_import_mib": rss_start,
+        "epoch_gflop": flops / 1e9,
+        "matmul_gflops": gflops,
+        "floor_seconds": flops / 1e9 / gflops,
+        "floor_ratio": epoch_s / (flops / 1e9 / gflops),
+    }
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    head = (
+        f"{'dataset':<10} {'device':<6} {'thr':>3} {'s/epoch':>8} {'train':>7} {'val':>7} "
+        f"{'peak MiB':>9} {'GFLOP/ep':>9} {'GFLOP/s':>8} {'floor s':>8} {'x floor':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r['dataset']:<10} {r['device']:<6} {r['threads']:>3} {r['epoch_seconds']:>8.3f} "
+            f"{r['train_seconds']:>7.3f} {r['val_seconds']:>7.3f} {r['peak_memory_mib']:>9.0f} "
+            f"{r['epoch_gflop']:>9.2f} {r['matmul_gflops']:>8.1f} {r['floor_seconds']:>8.3f} "
+            f"{r['floor_ratio']:>7.1f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m minicgmvae benchmark",
+        description="Seconds per epoch and peak memory of C-GMVAE at the paper settings.",
+    )
+    p.add_argument("--datasets", nargs="+", default=["yeast", "scene", "delicious"])
+    p.add_argument("--epochs", type=int, default=5, help="timed epochs (after one warm-up)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    p.add_argument("--embed-dim", type=int, default=None, help="override the embedding size")
+    p.add_argument("--out", default=None, help="write the results as JSON here")
+    p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: child process
+    args = p.parse_args(argv)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.one:
+        print(json.dumps(run_one(args.one, args.epochs, args.device, args.embed_dim)))
+        return 0
+
+    rows = []
+    for name in args.datasets:
+        cmd = [sys.executable, "-m", "minicgmvae.benchmark", "--one", name,
+               "--epochs", str(args.epochs), "--device", args.device]
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
+        if args.embed_dim:
+            cmd += ["--embed-dim", str(args.embed_dim)]
+        print(f"benchmarking {name} ...", file=sys.stderr, flush=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+        if out.returncode != 0:
+            print(out.stderr, file=sys.stderr)
+            return out.returncode
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(format_rows(rows))
+    print(f"\ntorch {torch.__version__}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores; median of {args.epochs} epochs after a warm-up.")
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"rows": rows, "torch": torch.__version__}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""The command line: ``python -m minicgmvae <command>`` (or ``minicgmvae <command>``).
+
+Commands: ``datasets``, ``baseline``, ``train``, ``evaluate``, ``benchmark``. Each prints a
+plain-text table; ``baseline`` and ``train`` also write JSON to ``--out``. Errors raised on
+purpose by the package (bad names, missing files, a GPU that isn't there) are printed as one
+clear message and exit with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import MiniCGMVAEError
+
+MAIN = ("example_f1", "micro_f1", "macro_f1", "hamming_accuracy")
+
+
+def _threads(n: int | None) -> None:
+    if n:
+        import torch
+
+        torch.set_num_threads(n)
+
+
+def _write_json(path: Path, obj: Any) -> Path:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from .datasets import dataset_info, list_datasets
+
+    infos = [dataset_info(n) for n in list_datasets()]
+    if args.json:
+        print(json.dumps(infos, indent=1))
+        return 0
+    head = f"{'name':<10} {'samples':>7} {'train':>6} {'test':>6} {'features':>8} {'labels':>6} {'card.':>6}  cached"
+    print(head)
+    print("-" * len(head))
+    for i in infos:
+        cached = "yes" if i["cached"] else "no"
+        if not i["supported"]:
+            cached += " (not loadable: no numeric features)"
+        print(f"{i['name']:<10} {i['samples']:>7} {i['train'] or '-':>6} {i['test'] or '-':>6} "
+              f"{i['features'] or '-':>8} {i['labels']:>6} {i['cardinality']:>6.3f}  {cached}")
+    print(f"\ncache: {Path(infos[0]['cache_dir']).parent}")
+    return 0
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from .datasets import load_dataset
+
+    return load_dataset(args.dataset, val_fraction=args.val_fraction, seed=args.split_seed,
+                        standardize=not args.raw)
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from .baselines import run_baseline
+    from .protocols import format_table
+
+    _threads(args.threads)
+    data = _load(args)
+    kw: dict[str, Any] = {}
+    if args.method == "mlp":
+        kw["progress"] = not args.quiet
+    record = run_baseline(data, args.method, seed=args.seed, keep_scores=False, **kw)
+    rows = [(f"{args.method} {p}", record["protocols"][p]["metrics"]) for p in record["protocols"]]
+    print(f"{args.method} on {args.dataset} (train {len(data.x_train)}, val {len(data.x_val)}, "
+          f"test {len(data.x_test)}; seed {args.seed}; {record['wall_time_s']:.1f} s)")
+    print(format_table(rows))
+    if args.out:
+        path = _write_json(Path(args.out) / f"baseline-{args.dataset}-{args.method}.json", record)
+        print(f"wrote {path}")
+    return 0
+
+
+def _pm(stats: dict[str, Any]) -> str:
+    mean, std = stats.get("mean"), stats.get("std")
+    if mean is None or not math.isfinite(mean):
+        return "-"
+    return f"{mean:.3f}±{std:.3f}"
+
+
+def summary_table(result: dict[str, Any]) -> str:
+    """Mean ± std per protocol, with the paper's row and the authors' code on this split."""
+    from .paper_table import AUTHORS_CODE_ON_MULAN, PAPER
+
+    labels = {"example_f1": "ex-F1", "micro_f1": "mi-F1", "macro_f1": "ma-F1", "hamming_accuracy": "HA"}
+    rows = [["run"] + [labels[m] for m in MAIN]]
+    for proto, stats in result["summary"].items():
+        rows.append([f"minicgmvae, {proto}"] + [_pm(stats[m]) for m in MAIN])
+    ds = result["dataset"]
+    for proto, row in AUTHORS_CODE_ON_MULAN.get(ds, {}).items():
+        rows.append([f"authors' code (this split, 1 seed), {proto}"] + [f"{row[m]:.3f}" for m in MAIN])
+    if ds in PAPER["C-GMVAE"]:
+        rows.append(["paper (own split, 3 seeds), paper"] + [f"{PAPER['C-GMVAE'][ds][m]:.3f}" for m in MAIN])
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])])
+        for r in rows
+    )
+
+
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise SystemExit(f"--set expects KEY=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value  # a bare string such as prior=mixture
+    return out
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .config import paper_settings
+    from .experiments import train_seeds
+
+    _threads(args.threads)
+    data = _load(args)
+    over = _overrides(args.set)
+    if args.epochs:
+        over["epochs"] = args.epochs
+    s = paper_settings(data.name, data.n_features, data.n_labels, **over)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    out = Path(args.out) if args.out else None
+    print(f"training C-GMVAE on {data.name}: seeds {seeds}, {s.train.epochs} epochs, "
+          f"lr {s.train.lr:g}, embedding {s.model.embed_dim}; {s.note}", file=sys.stderr)
+    result = train_seeds(data, seeds, s.model, s.train, device=args.device, out_dir=out,
+                         progress=not args.quiet, note=s.note)
+    for r in result["runs"]:
+        print(f"seed {r['seed']}: best epoch {r['best_epoch']} (val {result['select_by']} "
+              f"{r['best_val_score']:.3f}), {r['seconds']:.0f} s")
+    print(summary_table(result))
+    if out:
+        print(f"wrote {_write_json(out / 'metrics.json', result)}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .checkpoint import load_checkpoint, model_from_checkpoint
+    from .device import get_device
+    from .errors import DataValueError
+    from .experiments import evaluate_model
+    from .protocols import format_table
+
+    ckpt = load_checkpoint(args.checkpoint)
+    model = model_from_checkpoint(ckpt, str(args.checkpoint)).to(get_device(args.device))
+    data = _load(args)
+    cfg = model.config
+    if (cfg.n_features, cfg.n_labels) != (data.n_features, data.n_labels):
+        raise DataValueError(
+            f"{args.checkpoint} was trained on {ckpt.get('dataset', '?')!r} with "
+            f"{cfg.n_features} features and {cfg.n_labels} labels; {data.name!r} has "
+            f"{data.n_features} and {data.n_labels}. Evaluate it on the dataset it was trained on."
+        )
+    protocols = evaluate_model(model, data)
+    print(f"{args.checkpoint} (trained on {ckpt.get('dataset', '?')}, best epoch "
+          f"{ckpt.get('best_epoch')}) on {data.name} test ({len(data.x_test)} samples)")
+    print(format_table([(p, r["metrics"]) for p, r in protocols.items()]))
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace, rest: list[str]) -> int:
+    from .benchmark import main as bench
+
+    return bench(rest)
+
+
+def _data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", required=True, help="yeast, scene, emotions or delicious")
+    p.add_argument("--val-fraction", type=float, default=0.1, help="validation carve-out (0.1)")
+    p.add_argument("--split-seed", type=int, default=0, help="seed of the carve-out (0)")
+    p.add_argument("--raw", action="store_true", help="do not standardise the features")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m minicgmvae", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("datasets", help="list the datasets: sizes, cardinality, cached or not")
+    d.add_argument("--json", action="store_true")
+
+    b = sub.add_parser("baseline", help="train a baseline and print both protocols")
+    _data_args(b)
+    b.add_argument("--method", required=True, choices=["br", "cc", "mlp"])
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--out", default=None, help="folder for the JSON record")
+
+    t = sub.add_parser("train", help="train C-GMVAE for several seeds and print both protocols")
+    _data_args(t)
+    t.add_argument("--seeds", type=int, default=3, help="number of seeds (3)")
+    t.add_argument("--first-seed", type=int, default=1, help="first training seed (1)")
+    t.add_argument("--epochs", type=int, default=None, help="override the paper setting's epochs")
+    t.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any ModelConfig/TrainConfig field, e.g. --set prior=standard_normal")
+    t.add_argument("--out", default=None, help="folder for metrics.json and the checkpoints")
+
+    e = sub.add_parser("evaluate", help="evaluate a checkpoint under both protocols")
+    e.add_argument("checkpoint", type=Path)
+    _data_args(e)
+    e.add_argument("--device", default="auto")
+
+    sub.add_parser("benchmark", help="seconds per epoch and peak memory (see its --help)",
+                   add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if argv and argv[0] == "benchmark":
+        return cmd_benchmark(argparse.Namespace(), argv[1:])
+    args = parser.parse_args(argv)
+    handlers = {"datasets": cmd_datasets, "baseline": cmd_baseline, "train": cmd_train,
+                "evaluate": cmd_evaluate}
+    try:
+        return handlers[args.command](args)
+    except MiniCGMVAEError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,296 @@
+"""Evaluation protocols: how a threshold is chosen before the metrics are reported.
+
+Three protocols, all over the same metric definitions (:mod:`minicgmvae.metrics`):
+
+* ``paper``  - the authors' ``test.py``: EACH metric is maximised separately over the thresholds
+  0.1, ..., 0.9 ON THE TEST SET. Oracle numbers: the threshold is tuned on the data it is scored
+  on, and different metrics may use different thresholds.
+* ``honest`` - ONE threshold chosen on the validation set (the one maximising ``select_by``),
+  then applied to the test set for every metric. Test labels are used only to score.
+* ``t=0.5``  - one fixed threshold, no tuning at all.
+
+precision@k ranks scores and has no threshold: it is the same under every protocol.
+
+Tie rule (both tuned protocols): among thresholds whose value equals the maximum, the one
+closest to 0.5 wins, and of two equally close (e.g. 0.4 and 0.6) the lower one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import DataValueError
+from .metrics import (
+    MAIN_METRICS,
+    PAPER_THRESHOLDS,
+    THRESHOLD_METRICS,
+    ArrayLike,
+    _check_scores,
+    _check_thresholds,
+    all_metrics,
+    threshold_sweep,
+)
+
+__all__ = [
+    "ProtocolResult",
+    "paper_protocol",
+    "honest_protocol",
+    "fixed_threshold",
+    "evaluate_both",
+    "format_table",
+    "METRIC_LABELS",
+]
+
+#: Short column names for tables.
+METRIC_LABELS: dict[str, str] = {
+    "example_f1": "ex-F1",
+    "micro_f1": "mi-F1",
+    "macro_f1": "ma-F1",
+    "hamming_accuracy": "HA",
+    "subset_accuracy": "subset",
+    "precision_at_1": "P@1",
+    "precision_at_3": "P@3",
+    "precision_at_5": "P@5",
+}
+
+# Two metric values closer than this are a tie (they come from integer counts, so real
+# differences are far larger).
+_TIE_TOL = 1e-12
+
+
+def _json_float(v: Any) -> float | None:
+    """A float for JSON: nan/inf become None (JSON has no NaN)."""
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+@dataclass
+class ProtocolResult:
+    """The metrics of one protocol on one test set.
+
+    Attributes:
+        protocol: ``"paper"``, ``"honest"`` or ``"t=<threshold>"``.
+        metrics: metric name -> value (``nan`` where undefined).
+        thresholds: metric name -> the threshold it was computed at; ``None`` for precision@k
+            (no threshold) or for a metric undefined at every threshold.
+        select_by: the validation metric that chose the threshold (honest protocol only).
+        details: extra JSON-friendly facts, e.g. the validation curve of the honest protocol.
+    """
+
+    protocol: str
+    metrics: dict[str, float]
+    thresholds: dict[str, float | None]
+    select_by: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly copy (plain floats; nan becomes None)."""
+        return {
+            "protocol": self.protocol,
+            "metrics": {k: _json_float(v) for k, v in self.metrics.items()},
+            "thresholds": {k: _json_float(v) for k, v in self.thresholds.items()},
+            "select_by": self.select_by,
+            "details": self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ProtocolResult:
+        """Inverse of :meth:`to_dict` (None metrics come back as nan)."""
+        return cls(
+            protocol=d["protocol"],
+            metrics={k: (float("nan") if v is None else float(v)) for k, v in d["metrics"].items()},
+            thresholds=dict(d["thresholds"]),
+            select_by=d.get("select_by"),
+            details=dict(d.get("details", {})),
+        )
+
+
+def _best_index(values: np.ndarray, thresholds: np.ndarray) -> int | None:
+    """Index of the best threshold: max value, ties -> closest to 0.5, then the lower one.
+
+    ``values`` and ``thresholds`` have shape (T,). nan values never win; all nan -> None.
+    """
+    if np.isnan(values).all():
+        return None
+    best = np.nanmax(values)
+    cand = np.flatnonzero(values >= best - _TIE_TOL)  # nan compares False: never a candidate
+    # lexsort: last key is primary -> distance to 0.5 first, then the threshold itself.
+    order = np.lexsort((thresholds[cand], np.abs(thresholds[cand] - 0.5)))
+    return int(cand[order[0]])
+
+
+def _precision_keys(metrics: Mapping[str, float]) -> list[str]:
+    return [k for k in metrics if k.startswith("precision_at_")]
+
+
+def paper_protocol(
+    y_test: ArrayLike, scores_test: ArrayLike, thresholds: Sequence[float] = PAPER_THRESHOLDS
+) -> ProtocolResult:
+    """The paper's numbers: each metric maximised separately over thresholds on the test set.
+
+    ``metric_paper = max_{t in thresholds} metric(y_test, scores_test >= t)``, one ``t`` per
+    metric (recorded in ``thresholds``). These are oracle numbers; see :func:`honest_protocol`.
+
+    Args:
+        y_test: (N, L) 0/1 test labels.
+        scores_test: (N, L) test scores.
+        thresholds: (T,) candidate thresholds.
+    """
+    t = _check_thresholds(thresholds)
+    sweep = threshold_sweep(y_test, scores_test, t)
+    metrics: dict[str, float] = {}
+    chosen: dict[str, float | None] = {}
+    for m in THRESHOLD_METRICS:
+        i = _best_index(sweep[m], t)
+        metrics[m] = float("nan") if i is None else float(sweep[m][i])
+        chosen[m] = None if i is None else float(t[i])
+    # precision@k does not depend on the threshold: take it from any single evaluation.
+    ranked = all_metrics(y_test, scores_test, float(t[0]))
+    for k in _precision_keys(ranked):
+        metrics[k] = ranked[k]
+        chosen[k] = None
+    return ProtocolResult(
+        "paper", metrics, chosen, details={"candidate_thresholds": [float(x) for x in t]}
+    )
+
+
+def _single_threshold_result(
+    protocol: str, y_test: ArrayLike, scores_test: ArrayLike, threshold: float, **kw: Any
+) -> ProtocolResult:
+    metrics = all_metrics(y_test, scores_test, threshold)
+    chosen: dict[str, float | None] = {
+        m: (None if m.startswith("precision_at_") else float(threshold)) for m in metrics
+    }
+    return ProtocolResult(protocol, metrics, chosen, **kw)
+
+
+def honest_protocol(
+    y_val: ArrayLike,
+    scores_val: ArrayLike,
+    y_test: ArrayLike,
+    scores_test: ArrayLike,
+    thresholds: Sequence[float] = PAPER_THRESHOLDS,
+    select_by: str = "macro_f1",
+) -> ProtocolResult:
+    """One threshold chosen on validation, applied to the test set for every metric.
+
+    ``t* = argmax_{t in thresholds} select_by(y_val, scores_val >= t)`` (ties: closest to 0.5,
+    then the lower), then every metric is ``metric(y_test, scores_test >= t*)``. The choice of
+    ``t*`` never sees the test labels.
+
+    Args:
+        y_val: (N_val, L) 0/1 validation labels.
+        scores_val: (N_val, L) validation scores.
+        y_test: (N_test, L) 0/1 test labels.
+        scores_test: (N_test, L) test scores.
+        thresholds: (T,) candidate thresholds.
+        select_by: the metric maximised on validation, one of :data:`THRESHOLD_METRICS`.
+    """
+    if select_by not in THRESHOLD_METRICS:
+        raise ValueError(
+            f"select_by must be one of {THRESHOLD_METRICS} (threshold-dependent metrics); "
+            f"got {select_by!r}."
+        )
+    t = _check_thresholds(thresholds)
+    scores_val = _check_scores(scores_val, "scores_val")
+    scores_test = _check_scores(scores_test, "scores_test")
+    if scores_val.shape[1] != scores_test.shape[1]:
+        raise DataValueError(
+            f"Validation scores have {scores_val.shape[1]} labels but test scores have "
+            f"{scores_test.shape[1]}; they must match."
+        )
+    # The choice uses validation only: test labels are not even passed in here.
+    val_curve = threshold_sweep(y_val, scores_val, t)[select_by]
+    i = _best_index(val_curve, t)
+    if i is None:
+        raise DataValueError(
+            f"Validation {select_by} is undefined at every threshold (e.g. example_f1 when no "
+            "validation sample has a true or predicted label); choose another select_by."
+        )
+    details = {
+        "selected_on": "validation",
+        "candidate_thresholds": [float(x) for x in t],
+        f"val_{select_by}": [_json_float(v) for v in val_curve],
+    }
+    return _single_threshold_result(
+        "honest", y_test, scores_test, float(t[i]), select_by=select_by, details=details
+    )
+
+
+def fixed_threshold(
+    y_test: ArrayLike, scores_test: ArrayLike, threshold: float = 0.5
+) -> ProtocolResult:
+    """All metrics at one fixed threshold (protocol name ``"t=<threshold>"``, e.g. ``"t=0.5"``).
+
+    Args:
+        y_test: (N, L) 0/1 labels.
+        scores_test: (N, L) scores.
+        threshold: the decision threshold.
+    """
+    return _single_threshold_result(f"t={float(threshold):g}", y_test, scores_test, threshold)
+
+
+def evaluate_both(
+    y_val: ArrayLike,
+    scores_val: ArrayLike,
+    y_test: ArrayLike,
+    scores_test: ArrayLike,
+    thresholds: Sequence[float] = PAPER_THRESHOLDS,
+    select_by: str = "macro_f1",
+) -> dict[str, ProtocolResult]:
+    """The paper's protocol, the honest one and ``t=0.5`` on the same scores.
+
+    Returns:
+        ``{"paper": ..., "honest": ..., "t=0.5": ...}`` (:class:`ProtocolResult` each).
+    """
+    return {
+        "paper": paper_protocol(y_test, scores_test, thresholds),
+        "honest": honest_protocol(y_val, scores_val, y_test, scores_test, thresholds, select_by),
+        "t=0.5": fixed_threshold(y_test, scores_test, 0.5),
+    }
+
+
+def format_table(
+    rows: Iterable[tuple[str, Mapping[str, float | None] | ProtocolResult]],
+    metrics: Sequence[str] = MAIN_METRICS,
+    digits: int = 3,
+) -> str:
+    """An aligned plain-text table, one row per ``(name, metrics)`` pair.
+
+    Args:
+        rows: ``(row name, metric dict or ProtocolResult)``; a missing or undefined value
+            prints as ``-``.
+        metrics: the columns, by metric name (headers use :data:`METRIC_LABELS`).
+        digits: decimals shown.
+
+    Example::
+
+        run               ex-F1  mi-F1  ma-F1     HA
+        BR paper          0.632  0.644  0.469  0.788
+    """
+    rows = list(rows)
+    header = ["run"] + [METRIC_LABELS.get(m, m) for m in metrics]
+    body: list[list[str]] = []
+    for name, vals in rows:
+        d = vals.metrics if isinstance(vals, ProtocolResult) else vals
+        cells = [str(name)]
+        for m in metrics:
+            v = d.get(m)
+            ok = v is not None and math.isfinite(float(v))
+            cells.append(f"{float(v):.{digits}f}" if ok else "-")
+        body.append(cells)
+    widths = [max(len(r[j]) for r in [header, *body]) for j in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        return "  ".join([first, *rest]).rstrip()
+
+    return "\n".join(line(r) for r in [header, *body])

@@ -45,6 +45,7 @@ __all__ = [
     "precision_at_k",
     "all_metrics",
     "threshold_sweep",
+    "torch_f1_sweep",
     "torch_macro_f1",
 ]
 
@@ -359,6 +360,40 @@ def threshold_sweep(
     return {m: np.concatenate([p[m] for p in parts]) for m in THRESHOLD_METRICS}
 
 
+def torch_f1_sweep(
+    y_true: torch.Tensor, scores: torch.Tensor, thresholds: torch.Tensor, kind: str = "macro_f1"
+) -> torch.Tensor:
+    """F1 at every threshold at once, on the tensors' device, for validation in training loops.
+
+    Same definitions as :func:`macro_f1`, :func:`micro_f1` and :func:`example_f1`, with
+    ``pred = scores >= threshold``. No input checks: this sits in training loops.
+
+    Args:
+        y_true: (N, L) 0/1 labels; scores: (N, L) probabilities; thresholds: (T,).
+        kind: "macro_f1", "micro_f1" or "example_f1".
+
+    Returns:
+        (T,) tensor on the inputs' device.
+    """
+    pred = scores.unsqueeze(0) >= thresholds.view(-1, 1, 1)  # (T, N, L)
+    truth = y_true.unsqueeze(0) > 0.5
+    tp = (pred & truth).float()
+    n_pred = pred.float()
+    n_true = truth.float().expand_as(n_pred)
+    if kind == "macro_f1":
+        num, den = 2 * tp.sum(1), n_pred.sum(1) + n_true.sum(1)  # (T, L)
+        return torch.where(den > 0, num / den.clamp(min=1), torch.zeros_like(num)).mean(1)
+    if kind == "micro_f1":
+        num, den = 2 * tp.sum((1, 2)), n_pred.sum((1, 2)) + n_true.sum((1, 2))
+        return torch.where(den > 0, num / den.clamp(min=1), torch.zeros_like(num))
+    if kind == "example_f1":
+        num, den = 2 * tp.sum(2), n_pred.sum(2) + n_true.sum(2)  # (T, N)
+        kept = (den > 0).float()
+        f1 = torch.where(den > 0, num / den.clamp(min=1), torch.zeros_like(num))
+        return (f1 * kept).sum(1) / kept.sum(1).clamp(min=1)
+    raise ValueError(f"Unknown F1 kind {kind!r}.")
+
+
 def torch_macro_f1(
     y_true: torch.Tensor, scores: torch.Tensor, threshold: float = 0.5
 ) -> torch.Tensor:
@@ -375,9 +410,5 @@ def torch_macro_f1(
     Returns:
         A 0-dim float tensor on the inputs' device.
     """
-    pred = (scores >= threshold).float()
-    y = y_true.float()
-    tp = (pred * y).sum(dim=0)  # (L,)
-    denom = pred.sum(dim=0) + y.sum(dim=0)  # 2tp + fp + fn, (L,)
-    f1 = torch.where(denom > 0, 2 * tp / denom.clamp_min(1), torch.zeros_like(denom))
-    return f1.mean()
+    t = torch.tensor([threshold], device=scores.device, dtype=scores.dtype)
+    return torch_f1_sweep(y_true, scores, t, "macro_f1")[0]

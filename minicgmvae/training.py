@@ -31,10 +31,8 @@ from .checkpoint import check_state_dict, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
 from .device import get_device
 from .errors import CheckpointError, DataValueError
+from .metrics import PAPER_THRESHOLDS, torch_f1_sweep
 from .model import CGMVAE
-
-THRESHOLDS = tuple(i / 10 for i in range(1, 10))
-
 
 class SplitData(Protocol):
     """What :func:`fit` needs of a dataset (``minicgmvae.datasets.MultiLabelData`` has it)."""
@@ -61,31 +59,6 @@ class FitResult:
     device: str
     seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def f1_sweep(y: Tensor, probs: Tensor, thresholds: Tensor, kind: str = "macro_f1") -> Tensor:
-    """F1 at every threshold at once, on the device. ``y``, ``probs`` (N, L) -> (T,).
-
-    Same definitions as :mod:`minicgmvae.metrics` (macro: labels absent from truth and
-    prediction count as 0; example: samples with both sets empty are dropped).
-    """
-    pred = probs.unsqueeze(0) >= thresholds.view(-1, 1, 1)  # (T, N, L)
-    truth = y.unsqueeze(0) > 0.5
-    tp = (pred & truth).float()
-    n_pred = pred.float()
-    n_true = truth.float().expand_as(n_pred)
-    if kind == "macro_f1":
-        num, den = 2 * tp.sum(1), n_pred.sum(1) + n_true.sum(1)  # (T, L)
-        return torch.where(den > 0, num / den.clamp(min=1), torch.zeros_like(num)).mean(1)
-    if kind == "micro_f1":
-        num, den = 2 * tp.sum((1, 2)), n_pred.sum((1, 2)) + n_true.sum((1, 2))
-        return torch.where(den > 0, num / den.clamp(min=1), torch.zeros_like(num))
-    if kind == "example_f1":
-        num, den = 2 * tp.sum(2), n_pred.sum(2) + n_true.sum(2)  # (T, N)
-        kept = (den > 0).float()
-        f1 = torch.where(den > 0, num / den.clamp(min=1), torch.zeros_like(num))
-        return (f1 * kept).sum(1) / kept.sum(1).clamp(min=1)
-    raise ValueError(f"Unknown F1 kind {kind!r}.")
 
 
 def make_adam(model: torch.nn.Module, tc: TrainConfig, device: torch.device) -> torch.optim.Adam:
@@ -194,7 +167,10 @@ def fit(
 
     x_train, y_train = _as_tensor(data.x_train, dev), _as_tensor(data.y_train, dev)
     x_val, y_val = _as_tensor(data.x_val, dev), _as_tensor(data.y_val, dev)
-    thresholds = torch.tensor(THRESHOLDS, device=dev)
+    # float64 thresholds compare exactly like the numpy metrics (MPS has no float64)
+    thresholds = torch.tensor(
+        PAPER_THRESHOLDS, device=dev, dtype=torch.float32 if dev.type == "mps" else torch.float64
+    )
     n = len(x_train)
 
     def snapshot(epoch: int) -> dict[str, Any]:
@@ -246,7 +222,7 @@ def fit(
         t_val = time.perf_counter()
         if len(x_val):
             probs = model.predict_proba(x_val)
-            score = float(f1_sweep(y_val, probs, thresholds, tc.select_by).max())
+            score = float(torch_f1_sweep(y_val, probs, thresholds, tc.select_by).max())
         else:  # no validation set: keep the last epoch
             score = float(epoch)
         if score > best_score:

@@ -19,7 +19,9 @@ from minicgmvae.kl import kl_gaussians, kl_monte_carlo
 from minicgmvae.losses import bce_from_logits, contrastive_loss
 from minicgmvae.model import CGMVAE
 from minicgmvae.prior import label_set_gaussian, mixture_log_density, prior_log_density
-from minicgmvae.training import THRESHOLDS, f1_sweep, fit
+from minicgmvae.metrics import PAPER_THRESHOLDS as THRESHOLDS
+from minicgmvae.metrics import torch_f1_sweep as f1_sweep
+from minicgmvae.training import fit
 
 B, L, DIM, E, F = 16, 5, 8, 32, 12
 
@@ -272,7 +274,7 @@ def test_f1_sweep_matches_a_loop():
     y = (rng.random((50, L)) < 0.3).astype(np.float32)
     y[:, 4] = 0  # a label absent from the truth
     p = rng.random((50, L)).astype(np.float32)
-    th = torch.tensor(THRESHOLDS)
+    th = torch.tensor(THRESHOLDS, dtype=torch.float64)
     got = {k: f1_sweep(torch.tensor(y), torch.tensor(p), th, k).numpy()
            for k in ("macro_f1", "micro_f1", "example_f1")}
     for ti, t in enumerate(THRESHOLDS):

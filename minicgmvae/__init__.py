@@ -1,8 +1,42 @@
-"""minicgmvae: C-GMVAE for multi-label classification, rebuilt step by step."""
+"""minicgmvae: C-GMVAE for multi-label classification, rebuilt step by step.
+
+The public API is what this module exports (``__all__``); the book's chapters and course
+assignments import from here or from the submodules named after each idea:
+
+=====================  ===============================================================
+``datasets``           load_dataset, from_arrays, load_arff_dataset, MultiLabelData
+``metrics``            example_f1, micro_f1, macro_f1, hamming_accuracy, precision_at_k
+``protocols``          paper_protocol, honest_protocol, evaluate_both
+``baselines``          binary_relevance, classifier_chain, mlp_baseline
+``gaussian``, ``kl``   reparameterize, log_normal, kl_monte_carlo, kl_gaussians
+``prior``              mixture_log_density, label_set_gaussian, prior_log_density
+``encoders``           FeatureEncoder, LabelEncoder
+``label_embeddings``   LabelEmbeddings
+``decoder``            Decoder
+``losses``             bce_from_logits, contrastive_loss
+``model``              CGMVAE
+``config``             ModelConfig, TrainConfig, paper_settings
+``training``           fit, predict_proba
+``experiments``        train_seeds, evaluate_model
+=====================  ===============================================================
+"""
 
 from __future__ import annotations
 
+from .baselines import binary_relevance, classifier_chain, mlp_baseline, run_baseline
+from .checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+from .config import ModelConfig, TrainConfig, paper_settings
+from .datasets import (
+    MultiLabelData,
+    dataset_info,
+    from_arrays,
+    list_datasets,
+    load_arff_dataset,
+    load_dataset,
+)
+from .decoder import Decoder
 from .device import get_device
+from .encoders import FeatureEncoder, LabelEncoder
 from .errors import (
     CheckpointError,
     ChecksumError,
@@ -13,5 +47,81 @@ from .errors import (
     DownloadError,
     MiniCGMVAEError,
 )
+from .experiments import evaluate_model, train_seeds
+from .gaussian import log_normal, reparameterize
+from .kl import kl_gaussians, kl_monte_carlo
+from .label_embeddings import LabelEmbeddings
+from .losses import bce_from_logits, contrastive_loss
+from .metrics import (
+    all_metrics,
+    example_f1,
+    hamming_accuracy,
+    macro_f1,
+    micro_f1,
+    precision_at_k,
+    subset_accuracy,
+)
+from .model import CGMVAE
+from .prior import label_set_gaussian, mixture_log_density, prior_log_density
+from .protocols import evaluate_both, honest_protocol, paper_protocol
+from .training import FitResult, fit, predict_proba
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "CGMVAE",
+    "CheckpointError",
+    "ChecksumError",
+    "DataFormatError",
+    "DataValueError",
+    "DatasetNotFoundError",
+    "Decoder",
+    "DeviceError",
+    "DownloadError",
+    "FeatureEncoder",
+    "FitResult",
+    "LabelEmbeddings",
+    "LabelEncoder",
+    "MiniCGMVAEError",
+    "ModelConfig",
+    "MultiLabelData",
+    "TrainConfig",
+    "__version__",
+    "all_metrics",
+    "bce_from_logits",
+    "binary_relevance",
+    "classifier_chain",
+    "contrastive_loss",
+    "dataset_info",
+    "evaluate_both",
+    "evaluate_model",
+    "example_f1",
+    "fit",
+    "from_arrays",
+    "get_device",
+    "hamming_accuracy",
+    "honest_protocol",
+    "kl_gaussians",
+    "kl_monte_carlo",
+    "label_set_gaussian",
+    "list_datasets",
+    "load_arff_dataset",
+    "load_checkpoint",
+    "load_dataset",
+    "log_normal",
+    "macro_f1",
+    "micro_f1",
+    "mixture_log_density",
+    "mlp_baseline",
+    "model_from_checkpoint",
+    "paper_protocol",
+    "paper_settings",
+    "precision_at_k",
+    "predict_proba",
+    "prior_log_density",
+    "reparameterize",
+    "run_baseline",
+    "save_checkpoint",
+    "subset_accuracy",
+    "train_seeds",
+]

@@ -21,7 +21,7 @@ import platform
 import time
 import warnings
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import numpy as np
 import sklearn
@@ -33,6 +33,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from .datasets import SplitData
 from .device import get_device
 from .errors import DataValueError
 from .metrics import PAPER_THRESHOLDS, threshold_sweep, torch_macro_f1
@@ -50,18 +51,6 @@ __all__ = [
 
 #: lbfgs iterations for the logistic regressions: enough to converge on z-scored yeast/scene.
 LR_MAX_ITER = 2000
-
-
-class SplitData(Protocol):
-    """What a baseline needs from a dataset (``MultiLabelData`` has it)."""
-
-    name: str
-    x_train: np.ndarray  # (N_train, d)
-    y_train: np.ndarray  # (N_train, L), 0/1
-    x_val: np.ndarray  # (N_val, d)
-    y_val: np.ndarray  # (N_val, L)
-    x_test: np.ndarray  # (N_test, d)
-    y_test: np.ndarray  # (N_test, L)
 
 
 class BaselineScores(NamedTuple):

@@ -160,8 +160,17 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     for name in args.datasets:
-        cmd = [sys.executable, "-m", "minicgmvae.benchmark", "--one", name,
-               "--epochs", str(args.epochs), "--device", args.device]
+        cmd = [
+            sys.executable,
+            "-m",
+            "minicgmvae.benchmark",
+            "--one",
+            name,
+            "--epochs",
+            str(args.epochs),
+            "--device",
+            args.device,
+        ]
         if args.threads:
             cmd += ["--threads", str(args.threads)]
         if args.embed_dim:
@@ -173,8 +182,10 @@ def main(argv: list[str] | None = None) -> int:
             return out.returncode
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print(format_rows(rows))
-    print(f"\ntorch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores; median of {args.epochs} epochs after a warm-up.")
+    print(
+        f"\ntorch {torch.__version__}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores; median of {args.epochs} epochs after a warm-up."
+    )
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"rows": rows, "torch": torch.__version__}, f, indent=2)

@@ -47,15 +47,20 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(infos, indent=1))
         return 0
-    head = f"{'name':<10} {'samples':>7} {'train':>6} {'test':>6} {'features':>8} {'labels':>6} {'card.':>6}  cached"
+    head = (
+        f"{'name':<10} {'samples':>7} {'train':>6} {'test':>6} {'features':>8} "
+        f"{'labels':>6} {'card.':>6}  cached"
+    )
     print(head)
     print("-" * len(head))
     for i in infos:
         cached = "yes" if i["cached"] else "no"
         if not i["supported"]:
             cached += " (not loadable: no numeric features)"
-        print(f"{i['name']:<10} {i['samples']:>7} {i['train'] or '-':>6} {i['test'] or '-':>6} "
-              f"{i['features'] or '-':>8} {i['labels']:>6} {i['cardinality']:>6.3f}  {cached}")
+        print(
+            f"{i['name']:<10} {i['samples']:>7} {i['train'] or '-':>6} {i['test'] or '-':>6} "
+            f"{i['features'] or '-':>8} {i['labels']:>6} {i['cardinality']:>6.3f}  {cached}"
+        )
     print(f"\ncache: {Path(infos[0]['cache_dir']).parent}")
     return 0
 
@@ -63,8 +68,9 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> Any:
     from .datasets import load_dataset
 
-    return load_dataset(args.dataset, val_fraction=args.val_fraction, seed=args.split_seed,
-                        standardize=not args.raw)
+    return load_dataset(
+        args.dataset, val_fraction=args.val_fraction, seed=args.split_seed, standardize=not args.raw
+    )
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -78,8 +84,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         kw["progress"] = not args.quiet
     record = run_baseline(data, args.method, seed=args.seed, keep_scores=False, **kw)
     rows = [(f"{args.method} {p}", record["protocols"][p]["metrics"]) for p in record["protocols"]]
-    print(f"{args.method} on {args.dataset} (train {len(data.x_train)}, val {len(data.x_val)}, "
-          f"test {len(data.x_test)}; seed {args.seed}; {record['wall_time_s']:.1f} s)")
+    print(
+        f"{args.method} on {args.dataset} (train {len(data.x_train)}, val {len(data.x_val)}, "
+        f"test {len(data.x_test)}; seed {args.seed}; {record['wall_time_s']:.1f} s)"
+    )
     print(format_table(rows))
     if args.out:
         path = _write_json(Path(args.out) / f"baseline-{args.dataset}-{args.method}.json", record)
@@ -98,15 +106,24 @@ def summary_table(result: dict[str, Any]) -> str:
     """Mean ± std per protocol, with the paper's row and the authors' code on this split."""
     from .paper_table import AUTHORS_CODE_ON_MULAN, PAPER
 
-    labels = {"example_f1": "ex-F1", "micro_f1": "mi-F1", "macro_f1": "ma-F1", "hamming_accuracy": "HA"}
+    labels = {
+        "example_f1": "ex-F1",
+        "micro_f1": "mi-F1",
+        "macro_f1": "ma-F1",
+        "hamming_accuracy": "HA",
+    }
     rows = [["run"] + [labels[m] for m in MAIN]]
     for proto, stats in result["summary"].items():
         rows.append([f"minicgmvae, {proto}"] + [_pm(stats[m]) for m in MAIN])
     ds = result["dataset"]
     for proto, row in AUTHORS_CODE_ON_MULAN.get(ds, {}).items():
-        rows.append([f"authors' code (this split, 1 seed), {proto}"] + [f"{row[m]:.3f}" for m in MAIN])
+        rows.append(
+            [f"authors' code (this split, 1 seed), {proto}"] + [f"{row[m]:.3f}" for m in MAIN]
+        )
     if ds in PAPER["C-GMVAE"]:
-        rows.append(["paper (own split, 3 seeds), paper"] + [f"{PAPER['C-GMVAE'][ds][m]:.3f}" for m in MAIN])
+        rows.append(
+            ["paper (own split, 3 seeds), paper"] + [f"{PAPER['C-GMVAE'][ds][m]:.3f}" for m in MAIN]
+        )
     widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
     return "\n".join(
         "  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])])
@@ -139,13 +156,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     s = paper_settings(data.name, data.n_features, data.n_labels, **over)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     out = Path(args.out) if args.out else None
-    print(f"training C-GMVAE on {data.name}: seeds {seeds}, {s.train.epochs} epochs, "
-          f"lr {s.train.lr:g}, embedding {s.model.embed_dim}; {s.note}", file=sys.stderr)
-    result = train_seeds(data, seeds, s.model, s.train, device=args.device, out_dir=out,
-                         progress=not args.quiet, note=s.note)
+    print(
+        f"training C-GMVAE on {data.name}: seeds {seeds}, {s.train.epochs} epochs, "
+        f"lr {s.train.lr:g}, embedding {s.model.embed_dim}; {s.note}",
+        file=sys.stderr,
+    )
+    result = train_seeds(
+        data,
+        seeds,
+        s.model,
+        s.train,
+        device=args.device,
+        out_dir=out,
+        progress=not args.quiet,
+        note=s.note,
+    )
     for r in result["runs"]:
-        print(f"seed {r['seed']}: best epoch {r['best_epoch']} (val {result['select_by']} "
-              f"{r['best_val_score']:.3f}), {r['seconds']:.0f} s")
+        print(
+            f"seed {r['seed']}: best epoch {r['best_epoch']} (val {result['select_by']} "
+            f"{r['best_val_score']:.3f}), {r['seconds']:.0f} s"
+        )
     print(summary_table(result))
     if out:
         print(f"wrote {_write_json(out / 'metrics.json', result)}")
@@ -170,8 +200,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{data.n_features} and {data.n_labels}. Evaluate it on the dataset it was trained on."
         )
     protocols = evaluate_model(model, data)
-    print(f"{args.checkpoint} (trained on {ckpt.get('dataset', '?')}, best epoch "
-          f"{ckpt.get('best_epoch')}) on {data.name} test ({len(data.x_test)} samples)")
+    print(
+        f"{args.checkpoint} (trained on {ckpt.get('dataset', '?')}, best epoch "
+        f"{ckpt.get('best_epoch')}) on {data.name} test ({len(data.x_test)} samples)"
+    )
     print(format_table([(p, r["metrics"]) for p, r in protocols.items()]))
     return 0
 
@@ -210,8 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--first-seed", type=int, default=1, help="first training seed (1)")
     t.add_argument("--epochs", type=int, default=None, help="override the paper setting's epochs")
     t.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override any ModelConfig/TrainConfig field, e.g. --set prior=standard_normal")
+    t.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any ModelConfig/TrainConfig field, e.g. --set prior=standard_normal",
+    )
     t.add_argument("--out", default=None, help="folder for metrics.json and the checkpoints")
 
     e = sub.add_parser("evaluate", help="evaluate a checkpoint under both protocols")
@@ -219,8 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     _data_args(e)
     e.add_argument("--device", default="auto")
 
-    sub.add_parser("benchmark", help="seconds per epoch and peak memory (see its --help)",
-                   add_help=False)
+    sub.add_parser(
+        "benchmark", help="seconds per epoch and peak memory (see its --help)", add_help=False
+    )
     return p
 
 
@@ -230,8 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "benchmark":
         return cmd_benchmark(argparse.Namespace(), argv[1:])
     args = parser.parse_args(argv)
-    handlers = {"datasets": cmd_datasets, "baseline": cmd_baseline, "train": cmd_train,
-                "evaluate": cmd_evaluate}
+    handlers = {
+        "datasets": cmd_datasets,
+        "baseline": cmd_baseline,
+        "train": cmd_train,
+        "evaluate": cmd_evaluate,
+    }
     try:
         return handlers[args.command](args)
     except MiniCGMVAEError as exc:

@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -51,6 +51,19 @@ _CACHE_KEYS = ("x_train", "y_train", "x_test", "y_test", "feature_names", "label
 
 
 # --------------------------------------------------------------------------- the container
+
+
+class SplitData(Protocol):
+    """What training and the baselines need of a dataset; :class:`MultiLabelData` has it."""
+
+    name: str
+    x_train: np.ndarray  # (N_train, d) float32
+    y_train: np.ndarray  # (N_train, L) 0/1
+    x_val: np.ndarray  # (N_val, d)
+    y_val: np.ndarray  # (N_val, L)
+    x_test: np.ndarray  # (N_test, d)
+    y_test: np.ndarray  # (N_test, L)
+
 
 
 @dataclass(eq=False, repr=False)

@@ -21,7 +21,12 @@ class Decoder(nn.Module):
     """``forward(x: (B, d), z: (..., B, D)) -> g: (..., B, e)``, unit-norm rows."""
 
     def __init__(
-        self, n_features: int, latent_dim: int, embed_dim: int, hidden: int = 512, sees_x: bool = True
+        self,
+        n_features: int,
+        latent_dim: int,
+        embed_dim: int,
+        hidden: int = 512,
+        sees_x: bool = True,
     ) -> None:
         super().__init__()
         self.n_features = n_features if sees_x else 0

@@ -35,13 +35,25 @@ def provenance(device: str | None = None) -> dict[str, Any]:
 
     try:
         here = Path(__file__).resolve().parent
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        ).stdout.strip() or None
-        dirty = bool(subprocess.run(
-            ["git", "status", "--porcelain", "--", "minicgmvae"], cwd=here.parent,
-            capture_output=True, text=True, timeout=5,
-        ).stdout.strip()) if commit else None
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+            ).stdout.strip()
+            or None
+        )
+        dirty = (
+            bool(
+                subprocess.run(
+                    ["git", "status", "--porcelain", "--", "minicgmvae"],
+                    cwd=here.parent,
+                    capture_output=True,
+                    text=True,
+                    timeout=5,
+                ).stdout.strip()
+            )
+            if commit
+            else None
+        )
     except (OSError, subprocess.SubprocessError):
         commit, dirty = None, None
     return {
@@ -114,15 +126,17 @@ def train_seeds(
         ckpt = Path(out_dir) / f"seed-{seed}.pt" if out_dir is not None else None
         res = fit(data, model_config, tc, device=device, progress=progress, checkpoint_path=ckpt)
         last = res
-        runs.append({
-            "seed": int(seed),
-            "best_epoch": res.best_epoch,
-            "best_val_score": res.best_score,
-            "seconds": res.seconds,
-            "seconds_per_epoch": float(np.mean(res.history["seconds"])),
-            "protocols": evaluate_model(res.model, data),
-            "history": {k: res.history[k] for k in ("loss", "val_score")},
-        })
+        runs.append(
+            {
+                "seed": int(seed),
+                "best_epoch": res.best_epoch,
+                "best_val_score": res.best_score,
+                "seconds": res.seconds,
+                "seconds_per_epoch": float(np.mean(res.history["seconds"])),
+                "protocols": evaluate_model(res.model, data),
+                "history": {k: res.history[k] for k in ("loss", "val_score")},
+            }
+        )
     return {
         "dataset": data.name,
         "split": split_description(data),

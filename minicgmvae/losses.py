@@ -33,7 +33,9 @@ def bce_from_logits(logits: Tensor, y: Tensor) -> Tensor:
     return per_entry.sum(-1).mean(-1).sum()
 
 
-def contrastive_loss(anchors: Tensor, y: Tensor, embeddings: Tensor, temperature: float = 1.0) -> Tensor:
+def contrastive_loss(
+    anchors: Tensor, y: Tensor, embeddings: Tensor, temperature: float = 1.0
+) -> Tensor:
     """L_CL (eq-contrastive).
 
     Args:

@@ -71,10 +71,14 @@ class CGMVAE(nn.Module):
         super().__init__()
         c = config
         self.config = c
-        self.feature_encoder = FeatureEncoder(c.n_features, c.latent_dim, c.feature_hidden, c.dropout)
+        self.feature_encoder = FeatureEncoder(
+            c.n_features, c.latent_dim, c.feature_hidden, c.dropout
+        )
         self.label_embeddings = LabelEmbeddings(c.n_labels, c.embed_dim)
         self.label_encoder = LabelEncoder(c.embed_dim, c.latent_dim, c.label_hidden, c.dropout)
-        self.decoder = Decoder(c.n_features, c.latent_dim, c.embed_dim, c.decoder_hidden, c.decoder_sees_x)
+        self.decoder = Decoder(
+            c.n_features, c.latent_dim, c.embed_dim, c.decoder_hidden, c.decoder_sees_x
+        )
 
     def label_gaussians(self) -> tuple[Tensor, Tensor]:
         """(mu_i, logvar_i) of every label, each (L, D)."""
@@ -106,14 +110,18 @@ class CGMVAE(nn.Module):
         o = outputs
         bce = bce_from_logits(torch.cat([o.label_logits.unsqueeze(0), o.feature_logits]), y)
         if c.kl_estimator == "monte_carlo":
-            kl = kl_monte_carlo(o.feature_mu, o.feature_logvar, y, o.label_mu, o.label_logvar, c.prior)
+            kl = kl_monte_carlo(
+                o.feature_mu, o.feature_logvar, y, o.label_mu, o.label_logvar, c.prior
+            )
         else:
             p_mu, p_logvar = prior_parameters(y, o.label_mu, o.label_logvar, c.prior)
             kl = kl_gaussians(o.feature_mu, o.feature_logvar, p_mu, p_logvar)
         kl = kl.mean()
         if c.contrastive_weight:
             anchors = torch.cat([o.label_g, o.feature_g[0]])
-            cl = contrastive_loss(anchors, torch.cat([y, y]), self.label_embeddings.weight, c.temperature)
+            cl = contrastive_loss(
+                anchors, torch.cat([y, y]), self.label_embeddings.weight, c.temperature
+            )
         else:
             cl = torch.zeros((), device=y.device)
         total = c.bce_weight * bce + c.kl_weight * kl + c.contrastive_weight * cl

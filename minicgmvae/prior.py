@@ -20,7 +20,6 @@ spirit to MPVAE's unimodal label-conditioned prior. Book: chapter "The mixture p
 
 from __future__ import annotations
 
-
 from typing import Literal
 
 import torch
@@ -63,7 +62,7 @@ def label_set_gaussian(y: Tensor, mu: Tensor, logvar: Tensor) -> tuple[Tensor, T
     weights = y / y.sum(1, keepdim=True).clamp(min=1.0)  # rows sum to 1, or 0 if no label
     mean = weights @ mu
     var = weights @ torch.exp(logvar)
-    has_label = (y.sum(1, keepdim=True) > 0)
+    has_label = y.sum(1, keepdim=True) > 0
     mean = torch.where(has_label, mean, torch.zeros_like(mean))
     var = torch.where(has_label, var, torch.ones_like(var))
     return mean, torch.log(var)
@@ -108,4 +107,3 @@ __all__ = [
     "prior_log_density",
     "prior_parameters",
 ]
-

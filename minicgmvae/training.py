@@ -20,7 +20,7 @@ import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,21 +29,11 @@ from tqdm.auto import tqdm
 
 from .checkpoint import check_state_dict, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
+from .datasets import SplitData
 from .device import get_device
 from .errors import CheckpointError, DataValueError
 from .metrics import PAPER_THRESHOLDS, torch_f1_sweep
 from .model import CGMVAE
-
-class SplitData(Protocol):
-    """What :func:`fit` needs of a dataset (``minicgmvae.datasets.MultiLabelData`` has it)."""
-
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
 
 
 @dataclass
@@ -138,7 +128,15 @@ def fit(
     history: dict[str, list[float]] = {
         k: []
         for k in (
-            "epoch", "lr", "loss", "bce", "kl", "contrastive", "val_score", "seconds", "val_seconds"
+            "epoch",
+            "lr",
+            "loss",
+            "bce",
+            "kl",
+            "contrastive",
+            "val_score",
+            "seconds",
+            "val_seconds",
         )
     }
     best_state = copy.deepcopy(model.state_dict())
@@ -214,7 +212,9 @@ def fit(
             terms.total.backward()
             optimizer.step()
             with torch.no_grad():
-                sums += len(idx) * torch.stack([terms.total, terms.bce, terms.kl, terms.contrastive])
+                sums += len(idx) * torch.stack(
+                    [terms.total, terms.bce, terms.kl, terms.contrastive]
+                )
         scheduler.step()
 
         if dev.type == "cuda":  # so that the timings split training from validation
@@ -235,7 +235,9 @@ def fit(
             history, (epoch + 1, lr, loss, bce, kl, cl, score, t_end - t0, t_end - t_val)
         ):
             history[key].append(value)
-        bar.set_postfix(loss=f"{loss:.3f}", val=f"{score:.3f}", best=f"{best_score:.3f}@{best_epoch}")
+        bar.set_postfix(
+            loss=f"{loss:.3f}", val=f"{score:.3f}", best=f"{best_score:.3f}@{best_epoch}"
+        )
 
         if ckpt_path is not None and checkpoint_every and (epoch + 1) % checkpoint_every == 0:
             save_checkpoint(ckpt_path, snapshot(epoch + 1))
@@ -257,7 +259,9 @@ def fit(
     )
 
 
-def predict_proba(model: CGMVAE, x: np.ndarray, device: str | torch.device | None = None) -> np.ndarray:
+def predict_proba(
+    model: CGMVAE, x: np.ndarray, device: str | torch.device | None = None
+) -> np.ndarray:
     """Probabilities p(y_i = 1 | x) of the feature branch, as a numpy array (N, L)."""
     dev = next(model.parameters()).device if device is None else get_device(device)
     model = model.to(dev)

@@ -17,8 +17,24 @@ def test_every_public_name_exists_and_is_documented():
 
 def test_public_names_are_stable():
     # Renaming any of these breaks assignments: keep the old name with a deprecation warning.
-    core = {"load_dataset", "CGMVAE", "ModelConfig", "TrainConfig", "fit", "paper_settings",
-            "mixture_log_density", "kl_monte_carlo", "contrastive_loss", "bce_from_logits",
-            "reparameterize", "example_f1", "macro_f1", "micro_f1", "hamming_accuracy",
-            "paper_protocol", "honest_protocol", "get_device"}
+    core = {
+        "load_dataset",
+        "CGMVAE",
+        "ModelConfig",
+        "TrainConfig",
+        "fit",
+        "paper_settings",
+        "mixture_log_density",
+        "kl_monte_carlo",
+        "contrastive_loss",
+        "bce_from_logits",
+        "reparameterize",
+        "example_f1",
+        "macro_f1",
+        "micro_f1",
+        "hamming_accuracy",
+        "paper_protocol",
+        "honest_protocol",
+        "get_device",
+    }
     assert core <= set(minicgmvae.__all__)

@@ -15,13 +15,23 @@ REPO = Path(__file__).resolve().parents[1]
 
 def run(args: list[str], env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", **env_extra}
-    return subprocess.run([sys.executable, "-m", "minicgmvae", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "minicgmvae", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture
 def env(data_env: Path) -> dict[str, str]:
-    return {k: os.environ[k] for k in ("MINICGMVAE_DATA_MIRROR", "MINICGMVAE_DATA_DIR") if k in os.environ}
+    return {
+        k: os.environ[k]
+        for k in ("MINICGMVAE_DATA_MIRROR", "MINICGMVAE_DATA_DIR")
+        if k in os.environ
+    }
 
 
 def test_help_lists_the_commands(env):
@@ -49,8 +59,25 @@ def test_baseline_prints_and_writes_both_protocols(env, tmp_path):
 
 
 def test_train_then_evaluate(env, tmp_path):
-    out = run(["train", "--dataset", "emotions", "--seeds", "2", "--epochs", "2", "--quiet",
-               "--device", "cpu", "--set", "embed_dim=64", "--out", str(tmp_path)], env)
+    out = run(
+        [
+            "train",
+            "--dataset",
+            "emotions",
+            "--seeds",
+            "2",
+            "--epochs",
+            "2",
+            "--quiet",
+            "--device",
+            "cpu",
+            "--set",
+            "embed_dim=64",
+            "--out",
+            str(tmp_path),
+        ],
+        env,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads((tmp_path / "metrics.json").read_text())
     assert [r["seed"] for r in result["runs"]] == [1, 2]
@@ -58,7 +85,9 @@ def test_train_then_evaluate(env, tmp_path):
     stats = result["summary"]["paper"]["example_f1"]
     assert stats["n"] == 2 and 0 < stats["mean"] <= 1
     assert result["provenance"]["torch"]
-    out = run(["evaluate", str(tmp_path / "seed-1.pt"), "--dataset", "emotions", "--device", "cpu"], env)
+    out = run(
+        ["evaluate", str(tmp_path / "seed-1.pt"), "--dataset", "emotions", "--device", "cpu"], env
+    )
     assert out.returncode == 0, out.stderr
     assert "paper" in out.stdout and "honest" in out.stdout
     # the evaluation of the saved checkpoint reproduces the recorded numbers
@@ -66,7 +95,9 @@ def test_train_then_evaluate(env, tmp_path):
     recorded = result["runs"][0]["protocols"]["paper"]["metrics"]["example_f1"]
     assert f"{recorded:.3f}" in line
     # a checkpoint evaluated on a dataset with another label count: a clear error
-    out = run(["evaluate", str(tmp_path / "seed-1.pt"), "--dataset", "yeast", "--device", "cpu"], env)
+    out = run(
+        ["evaluate", str(tmp_path / "seed-1.pt"), "--dataset", "yeast", "--device", "cpu"], env
+    )
     assert out.returncode == 2 and "labels" in out.stderr and "Traceback" not in out.stderr
 
 

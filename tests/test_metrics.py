@@ -321,7 +321,11 @@ def test_format_table():
     y, s = _one_sample_case()
     out = evaluate_both(y, s, y, s)
     table = format_table(
-        [("paper", out["paper"]), ("honest", out["honest"].metrics), ("partial", {"macro_f1": 0.1, "micro_f1": None})]
+        [
+            ("paper", out["paper"]),
+            ("honest", out["honest"].metrics),
+            ("partial", {"macro_f1": 0.1, "micro_f1": None}),
+        ]
     )
     lines = table.splitlines()
     assert lines[0].split() == ["run", "ex-F1", "mi-F1", "ma-F1", "HA"]

@@ -17,25 +17,32 @@ from minicgmvae.errors import CheckpointError, DataValueError, DeviceError
 from minicgmvae.gaussian import log_normal, reparameterize
 from minicgmvae.kl import kl_gaussians, kl_monte_carlo
 from minicgmvae.losses import bce_from_logits, contrastive_loss
-from minicgmvae.model import CGMVAE
-from minicgmvae.prior import label_set_gaussian, mixture_log_density, prior_log_density
 from minicgmvae.metrics import PAPER_THRESHOLDS as THRESHOLDS
 from minicgmvae.metrics import torch_f1_sweep as f1_sweep
+from minicgmvae.model import CGMVAE
+from minicgmvae.prior import label_set_gaussian, mixture_log_density, prior_log_density
 from minicgmvae.training import fit
 
 B, L, DIM, E, F = 16, 5, 8, 32, 12
 
 
 def small_config(**kw) -> ModelConfig:
-    base = dict(n_features=F, n_labels=L, latent_dim=DIM, embed_dim=E,
-                feature_hidden=(32, 32), label_hidden=(32,), decoder_hidden=32)
+    base = dict(
+        n_features=F,
+        n_labels=L,
+        latent_dim=DIM,
+        embed_dim=E,
+        feature_hidden=(32, 32),
+        label_hidden=(32,),
+        decoder_hidden=32,
+    )
     base.update(kw)
     return ModelConfig(**base)
 
 
-def labels(b: int = B, l: int = L, seed: int = 0) -> torch.Tensor:
+def labels(b: int = B, n_labels: int = L, seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
-    y = (torch.rand(b, l, generator=g) < 0.4).float()
+    y = (torch.rand(b, n_labels, generator=g) < 0.4).float()
     y[0] = 0.0  # a sample with no positive label
     y[1] = 0.0
     y[1, 2] = 1.0  # a sample with exactly one
@@ -48,11 +55,19 @@ def toy_data(n: int = 240, seed: int = 0) -> SimpleNamespace:
     w = rng.standard_normal((F, L))
     y = (x @ w > 0.3).astype(np.float32)
     a, b = int(n * 0.7), int(n * 0.85)
-    return SimpleNamespace(name="toy", x_train=x[:a], y_train=y[:a], x_val=x[a:b], y_val=y[a:b],
-                           x_test=x[b:], y_test=y[b:])
+    return SimpleNamespace(
+        name="toy",
+        x_train=x[:a],
+        y_train=y[:a],
+        x_val=x[a:b],
+        y_val=y[a:b],
+        x_test=x[b:],
+        y_test=y[b:],
+    )
 
 
 # --- shapes and gradients -------------------------------------------------------------
+
 
 def test_forward_shapes_train_and_eval():
     torch.manual_seed(0)
@@ -105,6 +120,7 @@ def test_empty_label_rows_stay_finite():
 
 # --- the Gaussian pieces against torch.distributions ------------------------------------
 
+
 def test_log_normal_matches_torch_distributions():
     torch.manual_seed(0)
     mu, logvar, z = torch.randn(7, DIM), torch.randn(7, DIM), torch.randn(7, DIM)
@@ -134,10 +150,13 @@ def test_mixture_with_one_label_is_that_gaussian():
     mu, logvar = torch.randn(L, DIM), torch.randn(L, DIM)
     z, y = torch.randn(3, DIM), torch.zeros(3, L)
     y[:, 3] = 1.0
-    torch.testing.assert_close(mixture_log_density(z, y, mu, logvar), log_normal(z, mu[3], logvar[3]))
+    torch.testing.assert_close(
+        mixture_log_density(z, y, mu, logvar), log_normal(z, mu[3], logvar[3])
+    )
     # ... and so is the label-set Gaussian
-    torch.testing.assert_close(prior_log_density(z, y, mu, logvar, "label_gaussian"),
-                               log_normal(z, mu[3], logvar[3]))
+    torch.testing.assert_close(
+        prior_log_density(z, y, mu, logvar, "label_gaussian"), log_normal(z, mu[3], logvar[3])
+    )
 
 
 def test_label_set_gaussian_is_mean_of_means_and_variances():
@@ -166,14 +185,26 @@ def test_monte_carlo_kl_agrees_with_closed_form_for_a_single_gaussian():
     y = torch.zeros(1, L)
     y[0, 1] = 1.0
     n = 200_000
-    estimates = kl_monte_carlo(q_mu.expand(n, -1), q_logvar.expand(n, -1), y.expand(n, -1),
-                               label_mu, label_logvar, "mixture")
+    estimates = kl_monte_carlo(
+        q_mu.expand(n, -1),
+        q_logvar.expand(n, -1),
+        y.expand(n, -1),
+        label_mu,
+        label_logvar,
+        "mixture",
+    )
     exact = kl_gaussians(q_mu, q_logvar, label_mu[1:2], label_logvar[1:2])
     stderr = estimates.std() / math.sqrt(n)
     assert abs(estimates.mean() - exact[0]) < 4 * stderr + 1e-4
     # with a standard-normal prior
-    est = kl_monte_carlo(q_mu.expand(n, -1), q_logvar.expand(n, -1), y.expand(n, -1),
-                         label_mu, label_logvar, "standard_normal")
+    est = kl_monte_carlo(
+        q_mu.expand(n, -1),
+        q_logvar.expand(n, -1),
+        y.expand(n, -1),
+        label_mu,
+        label_logvar,
+        "standard_normal",
+    )
     exact = kl_gaussians(q_mu, q_logvar, torch.zeros(1, DIM), torch.zeros(1, DIM))
     assert abs(est.mean() - exact[0]) < 4 * est.std() / math.sqrt(n) + 1e-4
 
@@ -190,6 +221,7 @@ def test_reparameterize_has_the_right_moments_and_gradient():
 
 
 # --- the supervised losses ------------------------------------------------------------
+
 
 def test_contrastive_loss_matches_a_hand_computation():
     torch.manual_seed(0)
@@ -220,8 +252,11 @@ def test_bce_from_logits_is_the_summed_mean_and_stable():
         for i in range(3):
             s = float(logits[k, 0, i])
             # -log sigmoid(s) = softplus(-s), -log(1 - sigmoid(s)) = softplus(s)
-            manual += math.log1p(math.exp(-abs(s))) + max(-s, 0) if y[0, i] == 1 else \
-                math.log1p(math.exp(-abs(s))) + max(s, 0)
+            manual += (
+                math.log1p(math.exp(-abs(s))) + max(-s, 0)
+                if y[0, i] == 1
+                else math.log1p(math.exp(-abs(s))) + max(s, 0)
+            )
     assert got.item() == pytest.approx(manual, rel=1e-5)
 
 
@@ -248,7 +283,9 @@ def test_decoder_split_equals_concatenation():
 def test_contrastive_off_and_closed_form_switches():
     torch.manual_seed(0)
     x, y = torch.randn(B, F), labels()
-    m = CGMVAE(small_config(contrastive_weight=0.0, prior="standard_normal", kl_estimator="closed_form"))
+    m = CGMVAE(
+        small_config(contrastive_weight=0.0, prior="standard_normal", kl_estimator="closed_form")
+    )
     terms = m.loss(m(x, y), y)
     assert terms.contrastive.item() == 0.0
     expected = m.config.bce_weight * terms.bce + m.config.kl_weight * terms.kl
@@ -261,7 +298,12 @@ def test_contrastive_off_and_closed_form_switches():
 
 def test_paper_settings():
     s = paper_settings("yeast", 103, 14)
-    assert (s.train.lr, s.train.epochs, s.model.embed_dim, s.model.bce_weight) == (6e-4, 800, 2048, 0.5)
+    assert (s.train.lr, s.train.epochs, s.model.embed_dim, s.model.bce_weight) == (
+        6e-4,
+        800,
+        2048,
+        0.5,
+    )
     assert paper_settings("scene", 294, 6, epochs=3).train.epochs == 3
     with pytest.raises(ValueError, match="Unknown setting"):
         paper_settings("scene", 294, 6, epoch=3)
@@ -269,28 +311,35 @@ def test_paper_settings():
 
 # --- validation metric on the device ----------------------------------------------------
 
+
 def test_f1_sweep_matches_a_loop():
     rng = np.random.default_rng(0)
     y = (rng.random((50, L)) < 0.3).astype(np.float32)
     y[:, 4] = 0  # a label absent from the truth
     p = rng.random((50, L)).astype(np.float32)
     th = torch.tensor(THRESHOLDS, dtype=torch.float64)
-    got = {k: f1_sweep(torch.tensor(y), torch.tensor(p), th, k).numpy()
-           for k in ("macro_f1", "micro_f1", "example_f1")}
+    got = {
+        k: f1_sweep(torch.tensor(y), torch.tensor(p), th, k).numpy()
+        for k in ("macro_f1", "micro_f1", "example_f1")
+    }
     for ti, t in enumerate(THRESHOLDS):
         pred = p >= t
         tp, fp, fn = (pred & (y > 0)).sum(0), (pred & (y == 0)).sum(0), (~pred & (y > 0)).sum(0)
         den = 2 * tp + fp + fn
         macro = np.mean(np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0))
         micro = 2 * tp.sum() / (2 * tp.sum() + fp.sum() + fn.sum())
-        ex = [2 * (pr & tr).sum() / (pr.sum() + tr.sum()) for pr, tr in zip(pred, y > 0)
-              if pr.sum() + tr.sum() > 0]
+        ex = [
+            2 * (pr & tr).sum() / (pr.sum() + tr.sum())
+            for pr, tr in zip(pred, y > 0)
+            if pr.sum() + tr.sum() > 0
+        ]
         assert got["macro_f1"][ti] == pytest.approx(macro, abs=1e-6)
         assert got["micro_f1"][ti] == pytest.approx(micro, abs=1e-6)
         assert got["example_f1"][ti] == pytest.approx(np.mean(ex), abs=1e-6)
 
 
 # --- training -----------------------------------------------------------------------------
+
 
 def test_overfits_a_tiny_dataset():
     data = toy_data(64)
@@ -305,8 +354,10 @@ def test_overfits_a_tiny_dataset():
 
 def test_training_is_bitwise_repeatable_on_cpu():
     data = toy_data()
-    runs = [fit(data, small_config(), TrainConfig(epochs=3, seed=5), device="cpu", progress=False)
-            for _ in range(2)]
+    runs = [
+        fit(data, small_config(), TrainConfig(epochs=3, seed=5), device="cpu", progress=False)
+        for _ in range(2)
+    ]
     for (k, a), b in zip(runs[0].model.state_dict().items(), runs[1].model.state_dict().values()):
         assert torch.equal(a, b), k
     assert runs[0].history["loss"] == runs[1].history["loss"]
@@ -324,8 +375,14 @@ def test_checkpoint_round_trip_and_resume(tmp_path):
     torch.testing.assert_close(model.predict_proba(x), full.model.predict_proba(x), rtol=0, atol=0)
     # resume: stop after 2 epochs (checkpoint_every), then continue to 4
     part = tmp_path / "part.pt"
-    ckpt = fit(data, cfg, TrainConfig(epochs=4, seed=2, t0=2), progress=False,
-               checkpoint_path=part, checkpoint_every=2)
+    ckpt = fit(
+        data,
+        cfg,
+        TrainConfig(epochs=4, seed=2, t0=2),
+        progress=False,
+        checkpoint_path=part,
+        checkpoint_every=2,
+    )
     payload = load_checkpoint(part)
     assert payload["epoch"] == 4
     # rebuild a mid-run checkpoint by training 2 of 4 epochs with the same config
@@ -354,8 +411,14 @@ def _train_two_of_four(data, cfg, path):
     training.save_checkpoint = save_then_stop
     try:
         with pytest.raises(Stop):
-            fit(data, cfg, TrainConfig(epochs=4, seed=2, t0=2), progress=False,
-                checkpoint_path=path, checkpoint_every=2)
+            fit(
+                data,
+                cfg,
+                TrainConfig(epochs=4, seed=2, t0=2),
+                progress=False,
+                checkpoint_path=path,
+                checkpoint_every=2,
+            )
     finally:
         training.save_checkpoint = real_save
     return load_checkpoint(path)
@@ -363,7 +426,13 @@ def _train_two_of_four(data, cfg, path):
 
 def test_checkpoint_errors(tmp_path):
     data = toy_data()
-    fit(data, small_config(), TrainConfig(epochs=1), progress=False, checkpoint_path=tmp_path / "a.pt")
+    fit(
+        data,
+        small_config(),
+        TrainConfig(epochs=1),
+        progress=False,
+        checkpoint_path=tmp_path / "a.pt",
+    )
     ckpt = load_checkpoint(tmp_path / "a.pt")
     # another architecture: a clear error naming the shapes
     ckpt["model_config"] = {**ckpt["model_config"], "embed_dim": E * 2}
@@ -379,7 +448,9 @@ def test_checkpoint_errors(tmp_path):
     with pytest.raises(CheckpointError, match="not a minicgmvae checkpoint"):
         load_checkpoint(tmp_path / "bare.pt")
     # a pickle of an arbitrary object is refused, not executed
-    torch.save({"format": "minicgmvae-checkpoint", "obj": SimpleNamespace(a=1)}, tmp_path / "evil.pt")
+    torch.save(
+        {"format": "minicgmvae-checkpoint", "obj": SimpleNamespace(a=1)}, tmp_path / "evil.pt"
+    )
     with pytest.raises(CheckpointError):
         load_checkpoint(tmp_path / "evil.pt")
     # another version
@@ -391,10 +462,22 @@ def test_checkpoint_errors(tmp_path):
 
 def test_resume_with_other_settings_is_refused(tmp_path):
     data = toy_data()
-    fit(data, small_config(), TrainConfig(epochs=1), progress=False, checkpoint_path=tmp_path / "a.pt")
+    fit(
+        data,
+        small_config(),
+        TrainConfig(epochs=1),
+        progress=False,
+        checkpoint_path=tmp_path / "a.pt",
+    )
     with pytest.raises(CheckpointError, match="other settings"):
-        fit(data, small_config(), TrainConfig(epochs=2), progress=False,
-            checkpoint_path=tmp_path / "a.pt", resume=True)
+        fit(
+            data,
+            small_config(),
+            TrainConfig(epochs=2),
+            progress=False,
+            checkpoint_path=tmp_path / "a.pt",
+            resume=True,
+        )
 
 
 def test_label_count_mismatch_and_missing_gpu():

@@ -18,6 +18,7 @@ assignments import from here or from the submodules named after each idea:
 ``config``             ModelConfig, TrainConfig, paper_settings
 ``training``           fit, predict_proba
 ``experiments``        train_seeds, evaluate_model
+``checks``             check_kl_gaussians, ..., grade_notebook (course kit)
 =====================  ===============================================================
 """
 
@@ -90,6 +91,7 @@ __all__ = [
     "all_metrics",
     "bce_from_logits",
     "binary_relevance",
+    "checks",
     "classifier_chain",
     "contrastive_loss",
     "dataset_info",
@@ -125,3 +127,11 @@ __all__ = [
     "subset_accuracy",
     "train_seeds",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Old public names, with a DeprecationWarning (``_compat.RENAMED``), and the
+    ``checks`` submodule, imported on first use."""
+    from ._compat import resolve
+
+    return resolve(__name__, name)

@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multioutput import ClassifierChain, MultiOutputClassifier
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # a text bar: works in terminals, notebooks and the built book
 
 from .datasets import SplitData
 from .device import get_device

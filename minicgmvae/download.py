@@ -203,7 +203,7 @@ def _temp_file(folder: Path, stem: str) -> tuple[int, Path]:
 
 
 def _progress_bar(total: int, desc: str, enabled: bool):  # -> tqdm
-    from tqdm.auto import tqdm  # imported lazily: only a download needs it
+    from tqdm.std import tqdm  # imported lazily: only a download needs it
 
     return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
                 disable=not enabled, leave=False)

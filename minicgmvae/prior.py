@@ -9,9 +9,11 @@ Its log-density is a masked log-sum-exp:
 
     log p(z | y) = logsumexp_{i in P(y)} log N(z; mu_i, sigma_i^2) - log |P(y)|
 
-A sample with no positive label has no mixture component. The authors' code then returns
-log(0) - log(0) = NaN; here such a sample falls back to the standard normal N(0, I), the
-prior a VAE would use when nothing is known about the labels.
+A sample with no positive label has no mixture component. The authors' code masks the
+other components with -1e6 and subtracts log|P| = log 0, which gives +inf (and the loss then
+becomes NaN through the label branch and the contrastive term). Here such a sample falls back
+to the standard normal N(0, I), the prior a VAE would use when nothing is known about the
+labels.
 
 The ablations replace the mixture with N(0, I) (a plain VAE prior) or with one Gaussian
 built from the label set, N(mean_{i in P} mu_i, mean_{i in P} sigma_i^2), which is close in

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # a text bar: works in terminals, notebooks and the built book
 
 from .checkpoint import check_state_dict, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig

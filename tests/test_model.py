@@ -487,3 +487,20 @@ def test_label_count_mismatch_and_missing_gpu():
     if not torch.cuda.is_available():
         with pytest.raises(DeviceError, match="no CUDA GPU"):
             fit(data, small_config(), TrainConfig(epochs=1), device="cuda", progress=False)
+
+
+def test_latent_usage_counts_active_units_and_kl():
+    from minicgmvae.diagnostics import latent_usage, model_latent_usage
+
+    torch.manual_seed(0)
+    mu = torch.zeros(500, 4)
+    mu[:, 0] = torch.randn(500)  # one dimension that depends on x
+    logvar = torch.zeros(500, 4)
+    logvar[:, 3] = math.log(0.25)
+    usage = latent_usage(mu, logvar)
+    assert usage.active_units == 1
+    expected = [0.5 * float((mu[:, 0] ** 2).mean()), 0.0, 0.0, 0.5 * (0.25 - 1 - math.log(0.25))]
+    torch.testing.assert_close(usage.kl_per_dim, torch.tensor(expected), rtol=1e-5, atol=1e-6)
+    model = CGMVAE(small_config())
+    assert model_latent_usage(model, torch.randn(50, F)).activity.shape == (DIM,)
+    assert model.training  # the mode is restored

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ def fit(
     checkpoint_path: str | Path | None = None,
     checkpoint_every: int = 0,
     resume: bool = False,
+    on_epoch_end: Callable[[int, CGMVAE], None] | None = None,
 ) -> FitResult:
     """Train C-GMVAE on ``data`` and return the best-validation model.
 
@@ -107,6 +109,9 @@ def fit(
             ``checkpoint_every`` epochs if > 0). Written atomically.
         resume: continue from ``checkpoint_path`` if it exists; with the same settings the
             result equals an uninterrupted run on the CPU, bit for bit.
+        on_epoch_end: called as ``on_epoch_end(epoch, model)`` (1-based epoch) after each
+            epoch's validation, e.g. to record diagnostics. It must not change the model;
+            it runs outside the timed part of the epoch.
 
     The seed fixes the weights' initialisation, the shuffling, the dropout masks and the
     samples; on the CPU two runs with the same seed give identical weights.
@@ -239,6 +244,8 @@ def fit(
             loss=f"{loss:.3f}", val=f"{score:.3f}", best=f"{best_score:.3f}@{best_epoch}"
         )
 
+        if on_epoch_end is not None:
+            on_epoch_end(epoch + 1, model)
         if ckpt_path is not None and checkpoint_every and (epoch + 1) % checkpoint_every == 0:
             save_checkpoint(ckpt_path, snapshot(epoch + 1))
     bar.close()

@@ -504,3 +504,24 @@ def test_latent_usage_counts_active_units_and_kl():
     model = CGMVAE(small_config())
     assert model_latent_usage(model, torch.randn(50, F)).activity.shape == (DIM,)
     assert model.training  # the mode is restored
+
+
+def test_epoch_callback_sees_every_epoch_and_changes_nothing():
+    from minicgmvae.experiments import epoch_curves
+
+    data = toy_data()
+    seen = []
+    with_cb = fit(
+        data,
+        small_config(),
+        TrainConfig(epochs=3, seed=4),
+        progress=False,
+        on_epoch_end=lambda e, m: seen.append((e, m.predict_proba(torch.tensor(data.x_val)))),
+    )
+    plain = fit(data, small_config(), TrainConfig(epochs=3, seed=4), progress=False)
+    assert [e for e, _ in seen] == [1, 2, 3]
+    assert with_cb.history["loss"] == plain.history["loss"]
+    curves = epoch_curves(data, small_config(), TrainConfig(epochs=3, seed=4), progress=False)
+    assert len(curves["curves"]["val_macro_f1"]) == 3
+    assert curves["rules"]["val_macro_f1"]["epoch"] == plain.best_epoch
+    assert set(curves["rules"]["last_epoch"]["test"]) == {"paper", "t=0.5"}

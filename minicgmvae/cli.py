@@ -28,16 +28,9 @@ def _threads(n: int | None) -> None:
 
 
 def _write_json(path: Path, obj: Any) -> Path:
-    import os
-    import tempfile
+    from .atomic import atomic_write
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda f: f.write(json.dumps(obj, indent=1) + "\n"), binary=False)
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:

@@ -120,6 +120,7 @@ def train_seeds(
         note = note or s.note
     runs: list[dict[str, Any]] = []
     t0 = time.perf_counter()
+    origin = provenance()  # at the start: the code that is imported and run
     last: FitResult | None = None
     for seed in seeds:
         tc = TrainConfig.from_dict({**train_config.to_dict(), "seed": int(seed)})
@@ -147,7 +148,7 @@ def train_seeds(
         "runs": runs,
         "summary": summarise(runs),
         "wall_seconds": time.perf_counter() - t0,
-        "provenance": provenance(last.device if last else None),
+        "provenance": {**origin, "device": last.device if last else None},
     }
 
 

@@ -217,7 +217,11 @@ def _data_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m minicgmvae", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m minicgmvae",
+        description="C-GMVAE for multi-label classification: datasets, baselines, training, "
+        "evaluation under the paper's and the honest protocol, and a speed benchmark.",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     d = sub.add_parser("datasets", help="list the datasets: sizes, cardinality, cached or not")

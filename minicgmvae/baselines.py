@@ -17,14 +17,12 @@ standardise them when loading.
 from __future__ import annotations
 
 import copy
-import platform
 import time
 import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-import sklearn
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -36,6 +34,7 @@ from tqdm.std import tqdm  # a text bar: works in terminals, notebooks and the b
 from .datasets import SplitData
 from .device import get_device
 from .errors import DataValueError
+from .experiments import provenance
 from .metrics import PAPER_THRESHOLDS, threshold_sweep, torch_macro_f1
 from .protocols import evaluate_both
 
@@ -354,18 +353,6 @@ def _val_score(data: SplitData, scores_val: np.ndarray, select_by: str) -> float
     return float(np.nanmax(threshold_sweep(data.y_val, scores_val, PAPER_THRESHOLDS)[select_by]))
 
 
-def _versions() -> dict[str, str]:
-    from . import __version__
-
-    return {
-        "minicgmvae": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "torch": torch.__version__,
-        "sklearn": sklearn.__version__,
-    }
-
-
 def run_baseline(
     data: SplitData,
     method: str,
@@ -422,7 +409,7 @@ def run_baseline(
     record["params"] = result.info
     record["protocols"] = {name: r.to_dict() for name, r in protocols.items()}
     record["wall_time_s"] = time.perf_counter() - t0
-    record["versions"] = _versions()
+    record["versions"] = provenance()  # package versions, commit, device, date
     if keep_scores:
         record["scores_val"] = result.val.tolist()
         record["scores_test"] = result.test.tolist()

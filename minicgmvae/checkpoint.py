@@ -20,7 +20,7 @@ from .config import ModelConfig
 from .errors import CheckpointError
 
 FORMAT = "minicgmvae-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: label embeddings stored as E (L, e) instead of nn.Linear(L, e)
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> Path:

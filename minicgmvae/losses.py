@@ -47,7 +47,7 @@ def contrastive_loss(
     Returns:
         A scalar: the mean over anchors with at least one positive label (0 if none has).
     """
-    log_prob = F.log_softmax(anchors @ embeddings.t() / temperature, dim=1)  # (N, L)
+    log_prob = F.log_softmax(F.linear(anchors, embeddings) / temperature, dim=1)  # (N, L)
     n_pos = y.sum(1)
     per_anchor = -(y * log_prob).sum(1) / n_pos.clamp(min=1.0)
     has_pos = (n_pos > 0).to(per_anchor.dtype)

@@ -12,10 +12,11 @@ from torch import distributions as D
 
 from minicgmvae.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from minicgmvae.config import ModelConfig, TrainConfig, paper_settings
-from minicgmvae.decoder import Decoder
+from minicgmvae.decoder import Decoder, unit_normalize
 from minicgmvae.errors import CheckpointError, DataValueError, DeviceError
 from minicgmvae.gaussian import log_normal, reparameterize
 from minicgmvae.kl import kl_gaussians, kl_monte_carlo
+from minicgmvae.label_embeddings import LabelEmbeddings
 from minicgmvae.losses import bce_from_logits, contrastive_loss
 from minicgmvae.metrics import PAPER_THRESHOLDS as THRESHOLDS
 from minicgmvae.metrics import torch_f1_sweep as f1_sweep
@@ -278,6 +279,33 @@ def test_decoder_split_equals_concatenation():
     expected = torch.nn.functional.normalize(torch.nn.functional.leaky_relu(dec.out(h)), dim=-1)
     torch.testing.assert_close(dec(x, z), expected)
     assert Decoder(F, DIM, E, 32, sees_x=False).hidden.in_features == DIM
+
+
+def test_unit_normalize_gradient_matches_autograd_of_f_normalize():
+    torch.manual_seed(0)
+    v = torch.randn(2, 5, 7, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(unit_normalize, (v,))
+    w = torch.randn(2, 5, 7, dtype=torch.float64)
+    (mine,) = torch.autograd.grad((unit_normalize(v) * w).sum(), v)
+    (ref,) = torch.autograd.grad((torch.nn.functional.normalize(v, dim=-1) * w).sum(), v)
+    torch.testing.assert_close(mine, ref)
+    torch.testing.assert_close(unit_normalize(v), torch.nn.functional.normalize(v, dim=-1))
+    # a zero row stays finite, as with F.normalize
+    zero = torch.zeros(1, 3, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(unit_normalize(zero).sum(), zero)
+    assert torch.isfinite(g).all() and (unit_normalize(zero) == 0).all()
+
+
+def test_label_embeddings_hold_the_authors_linear_layer_values():
+    torch.manual_seed(3)
+    emb = LabelEmbeddings(4, 16)
+    torch.manual_seed(3)
+    authors = torch.nn.Linear(4, 16)  # the same draws, in the authors' layout
+    torch.testing.assert_close(emb.weight, authors.weight.t(), rtol=0, atol=0)
+    torch.testing.assert_close(emb.encoder_inputs(), authors(torch.eye(4)))
+    g = torch.randn(3, 16)
+    torch.testing.assert_close(emb.logits(g), g @ authors.weight)
+    assert emb.weight.is_contiguous() and emb.weight.shape == (4, 16)
 
 
 def test_contrastive_off_and_closed_form_switches():

@@ -18,6 +18,11 @@ assignments import from here or from the submodules named after each idea:
 ``config``             ModelConfig, TrainConfig, paper_settings
 ``training``           fit, predict_proba
 ``experiments``        train_seeds, evaluate_model
+``diagnostics``        latent_usage, collapse_report, embedding_cooccurrence
+``subsets``            training_subset, most_frequent_labels
+``ablations``          VARIANTS, run_ablation, seed_ranges_separate
+``data_efficiency``    run_data_efficiency, learning_curve
+``benchmark``          seconds per epoch and peak memory (``python -m minicgmvae benchmark``)
 ``checks``             check_kl_gaussians, ..., grade_notebook (course kit)
 =====================  ===============================================================
 """

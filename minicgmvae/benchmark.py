@@ -72,15 +72,21 @@ def epoch_flops(model: torch.nn.Module, data: Any, batch_size: int, device: torc
     return float(total + counter.get_total_flops())
 
 
-def run_one(dataset: str, epochs: int, device: str, embed_dim: int | None) -> dict[str, Any]:
-    """Benchmark one dataset in this process; returns a JSON-friendly dict."""
+def run_one(
+    dataset: str, epochs: int, device: str, embed_dim: int | None, labels: int | None = None
+) -> dict[str, Any]:
+    """Benchmark one dataset in this process (its ``labels`` most frequent labels only, if
+    given); returns a JSON-friendly dict."""
     from .datasets import load_dataset
     from .model import CGMVAE
+    from .subsets import most_frequent_labels
     from .training import fit
 
     dev = get_device(device)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     data = load_dataset(dataset, progress=False)
+    if labels:
+        data = most_frequent_labels(data, labels)
     overrides: dict[str, Any] = {"epochs": epochs + 1}
     if embed_dim:
         overrides["embed_dim"] = embed_dim
@@ -124,13 +130,15 @@ def run_one(dataset: str, epochs: int, device: str, embed_dim: int | None) -> di
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
     head = (
-        f"{'dataset':<10} {'device':<6} {'thr':>3} {'s/epoch':>8} {'train':>7} {'val':>7} "
+        f"{'dataset':<10} {'labels':>6} {'device':<6} {'thr':>3} {'s/epoch':>8} "
+        f"{'train':>7} {'val':>7} "
         f"{'peak MiB':>9} {'GFLOP/ep':>9} {'GFLOP/s':>8} {'floor s':>8} {'x floor':>7}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r['dataset']:<10} {r['device']:<6} {r['threads']:>3} {r['epoch_seconds']:>8.3f} "
+            f"{r['dataset']:<10} {r['n_labels']:>6} {r['device']:<6} {r['threads']:>3} "
+            f"{r['epoch_seconds']:>8.3f} "
             f"{r['train_seconds']:>7.3f} {r['val_seconds']:>7.3f} {r['peak_memory_mib']:>9.0f} "
             f"{r['epoch_gflop']:>9.2f} {r['matmul_gflops']:>8.1f} {r['floor_seconds']:>8.3f} "
             f"{r['floor_ratio']:>7.1f}"
@@ -148,6 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     p.add_argument("--embed-dim", type=int, default=None, help="override the embedding size")
+    p.add_argument(
+        "--labels",
+        nargs="+",
+        type=int,
+        default=None,
+        help="also time subsets of the K most frequent labels (one run per K)",
+    )
     p.add_argument("--out", default=None, help="write the results as JSON here")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: child process
     args = p.parse_args(argv)
@@ -155,11 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.one:
-        print(json.dumps(run_one(args.one, args.epochs, args.device, args.embed_dim)))
+        k = args.labels[0] if args.labels else None
+        print(json.dumps(run_one(args.one, args.epochs, args.device, args.embed_dim, k)))
         return 0
 
     rows = []
-    for name in args.datasets:
+    jobs = [(name, k) for name in args.datasets for k in (args.labels or [None])]
+    for name, k in jobs:
         cmd = [
             sys.executable,
             "-m",
@@ -175,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
             cmd += ["--threads", str(args.threads)]
         if args.embed_dim:
             cmd += ["--embed-dim", str(args.embed_dim)]
-        print(f"benchmarking {name} ...", file=sys.stderr, flush=True)
+        if k:
+            cmd += ["--labels", str(k)]
+        print(
+            f"benchmarking {name} {f'({k} labels) ' if k else ''}...", file=sys.stderr, flush=True
+        )
         out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
         if out.returncode != 0:
             print(out.stderr, file=sys.stderr)
@@ -187,8 +208,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} cores; median of {args.epochs} epochs after a warm-up."
     )
     if args.out:
-        with open(args.out, "w") as f:
-            json.dump({"rows": rows, "torch": torch.__version__}, f, indent=2)
+        from .atomic import atomic_write
+        from .experiments import provenance
+
+        record = {
+            "rows": rows,
+            "command": "python -m minicgmvae benchmark "
+            + " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "benchmark"),
+            "provenance": provenance(args.device),
+        }
+        atomic_write(args.out, lambda f: f.write(json.dumps(record, indent=1) + "\n"), binary=False)
     return 0
 
 

@@ -14,7 +14,9 @@ Both need only the encoder's (mu, logvar), so they apply to every prior.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -56,3 +58,77 @@ def model_latent_usage(
     finally:
         model.train(was_training)
     return latent_usage(mu, logvar, threshold)
+
+
+@torch.no_grad()
+def collapse_report(model: torch.nn.Module, x: Tensor) -> dict[str, float]:
+    """Numbers that say whether C-GMVAE's latent space carries information, on features ``x``.
+
+    * ``active_units`` and ``kl_to_standard_normal`` (summed over dimensions, averaged over
+      the samples) of q(z|x), from :func:`latent_usage`;
+    * ``label_mu_norm``: the mean length |mu_i| of the label Gaussians' means, and
+      ``label_var``: their mean variance (about 0 and 1 when the label Gaussians have
+      collapsed onto N(0, I) too);
+    * ``z_effect``: the mean absolute change of the predicted probabilities when the decoder
+      gets z = 0 instead of z = mu_x. Near 0, the predictions do not depend on z at all.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        mu, logvar = model.feature_encoder(x)
+        usage = latent_usage(mu, logvar)
+        mu_l, logvar_l = model.label_gaussians()
+        emb = model.label_embeddings
+        p = torch.sigmoid(emb.logits(model.decoder(x, mu)))
+        p0 = torch.sigmoid(emb.logits(model.decoder(x, torch.zeros_like(mu))))
+    finally:
+        model.train(was_training)
+    return {
+        "active_units": float(usage.active_units),
+        "kl_to_standard_normal": float(usage.kl_per_dim.sum()),
+        "label_mu_norm": float(mu_l.norm(dim=1).mean()),
+        "label_var": float(logvar_l.exp().mean()),
+        "z_effect": float((p - p0).abs().mean()),
+    }
+
+
+def embedding_cooccurrence(embeddings: Tensor, y: Tensor) -> dict[str, float]:
+    """Does the embedding geometry follow the data? Correlate, over label pairs i < j,
+
+        cos(E_i, E_j)   with   phi_ij = corr(y_i, y_j)
+
+    (phi is the Pearson correlation of the two 0/1 label columns: positive for labels that
+    occur together more often than chance, negative for labels that exclude each other).
+    Labels that never vary in ``y`` are left out. Returns Pearson's r, Spearman's rank
+    correlation and the number of pairs.
+
+    Args:
+        embeddings: E, (L, e).
+        y: 0/1 labels, (N, L), e.g. the training labels.
+    """
+    from scipy.stats import pearsonr, spearmanr
+
+    e = torch.nn.functional.normalize(embeddings.detach().double(), dim=1)
+    cos = (e @ e.T).cpu().numpy()
+    yy = y.detach().double().cpu().numpy()
+    varies = yy.std(0) > 0
+    phi = np.corrcoef(yy[:, varies], rowvar=False)
+    cos = cos[np.ix_(varies, varies)]
+    i, j = np.triu_indices(int(varies.sum()), k=1)
+    if len(i) < 3:
+        return {"pearson": float("nan"), "spearman": float("nan"), "n_pairs": float(len(i))}
+    return {
+        "pearson": float(pearsonr(cos[i, j], phi[i, j]).statistic),
+        "spearman": float(spearmanr(cos[i, j], phi[i, j]).statistic),
+        "n_pairs": float(len(i)),
+    }
+
+
+def standard_diagnostics(model: torch.nn.Module, data: Any) -> dict[str, float]:
+    """:func:`collapse_report` on the test features, and the Spearman correlation of
+    :func:`embedding_cooccurrence` against the training labels, in one flat dict."""
+    dev = next(model.parameters()).device
+    out = collapse_report(model, torch.as_tensor(data.x_test, device=dev))
+    corr = embedding_cooccurrence(model.label_embeddings.weight, torch.as_tensor(data.y_train))
+    out["embedding_cooccurrence_spearman"] = corr["spearman"]
+    return out

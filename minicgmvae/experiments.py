@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,12 +107,15 @@ def train_seeds(
     out_dir: str | Path | None = None,
     progress: bool = True,
     note: str = "",
+    diagnose: Callable[[torch.nn.Module, Any], dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Train and evaluate once per seed; return per-seed results, a summary and provenance.
 
     ``model_config``/``train_config`` default to :func:`paper_settings` for ``data.name``;
     the training seed is replaced by each of ``seeds`` (the data split stays fixed). With
-    ``out_dir``, each run's checkpoint is saved there as ``seed-<s>.pt``.
+    ``out_dir``, each run's checkpoint is saved there as ``seed-<s>.pt``. With ``diagnose``,
+    each run also records ``diagnose(model, data)`` (e.g.
+    :func:`minicgmvae.diagnostics.standard_diagnostics`) under ``"diagnostics"``.
     """
     if model_config is None or train_config is None:
         s = paper_settings(data.name, data.n_features, data.n_labels)
@@ -138,6 +142,8 @@ def train_seeds(
                 "history": {k: res.history[k] for k in ("loss", "val_score")},
             }
         )
+        if diagnose is not None:
+            runs[-1]["diagnostics"] = diagnose(res.model, data)
     return {
         "dataset": data.name,
         "split": split_description(data),

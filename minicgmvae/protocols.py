@@ -44,6 +44,7 @@ __all__ = [
     "evaluate_both",
     "format_table",
     "METRIC_LABELS",
+    "markdown_table",
 ]
 
 #: Short column names for tables.
@@ -294,3 +295,10 @@ def format_table(
         return "  ".join([first, *rest]).rstrip()
 
     return "\n".join(line(r) for r in [header, *body])
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A Markdown table (for ``IPython.display.Markdown`` in the book); cells as given."""
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -7,7 +7,8 @@ assignments import from here or from the submodules named after each idea:
 ``datasets``           load_dataset, from_arrays, load_arff_dataset, MultiLabelData
 ``metrics``            example_f1, micro_f1, macro_f1, hamming_accuracy, precision_at_k
 ``protocols``          paper_protocol, honest_protocol, evaluate_both
-``baselines``          binary_relevance, classifier_chain, mlp_baseline
+``baselines``          binary_relevance, classifier_chain, mlp_baseline, ml_knn,
+                       asl_mlp_baseline
 ``gaussian``, ``kl``   reparameterize, log_normal, kl_monte_carlo, kl_gaussians
 ``prior``              mixture_log_density, label_set_gaussian, prior_log_density
 ``encoders``           FeatureEncoder, LabelEncoder

@@ -7,6 +7,10 @@
 * :func:`mlp_baseline`: a plain PyTorch MLP, ``x -> [Linear -> ReLU -> Dropout] x k -> Linear(L)``,
   trained with BCE on logits; the checkpoint with the best validation macro-F1 at t = 0.5 wins
   (the same checkpoint rule as the authors' C-GMVAE).
+* :func:`ml_knn` (ML-kNN, Zhang & Zhou 2007): k nearest neighbours in feature space plus a
+  per-label Bayes rule on how many of them carry the label.
+* :func:`asl_mlp_baseline`: the same MLP trained with the asymmetric loss
+  (:func:`asymmetric_loss`, Ridnik et al. 2021) instead of BCE.
 
 Each returns :class:`BaselineScores`: probabilities on the validation and test sets. The data
 object only needs ``x_train, y_train, x_val, y_val, x_test, y_test`` (float arrays; labels 0/1)
@@ -17,9 +21,11 @@ standardise them when loading.
 from __future__ import annotations
 
 import copy
+import functools
+import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -27,6 +33,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.multioutput import ClassifierChain, MultiOutputClassifier
+from sklearn.neighbors import NearestNeighbors
 from torch import nn
 from torch.nn import functional as F
 from tqdm.std import tqdm  # a text bar: works in terminals, notebooks and the built book
@@ -44,6 +51,9 @@ __all__ = [
     "binary_relevance",
     "classifier_chain",
     "mlp_baseline",
+    "ml_knn",
+    "asymmetric_loss",
+    "asl_mlp_baseline",
     "run_baseline",
     "BASELINES",
 ]
@@ -199,6 +209,112 @@ def classifier_chain(
 
 
 # ---------------------------------------------------------------------------------------------
+# ML-kNN
+# ---------------------------------------------------------------------------------------------
+def _neighbours_excluding_self(nn_index: NearestNeighbors, x: np.ndarray, k: int) -> np.ndarray:
+    """(n, k) indices of each indexed sample's ``k`` nearest *other* samples.
+
+    Asks for ``k + 1`` neighbours and drops the sample's own index wherever it appears. With
+    exact duplicates the sample itself need not come first (its twins are at distance 0 too),
+    and with ``k + 1`` or more twins it may be missing altogether: then the last column goes
+    (all ``k + 1`` are at distance 0, so any ``k`` of them are the ``k`` nearest). This is what
+    ``NearestNeighbors.kneighbors()`` does when called without ``X``.
+    """
+    idx = nn_index.kneighbors(x, n_neighbors=k + 1, return_distance=False)  # (n, k+1)
+    drop = idx == np.arange(len(x))[:, None]
+    drop[~drop.any(axis=1), -1] = True
+    return idx[~drop].reshape(len(x), k)  # a boolean mask keeps row-major order
+
+
+def _label_counts(y: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """``c[i, l]`` = how many of sample i's neighbours carry label l; (n, L) int."""
+    counts = np.zeros((neighbours.shape[0], y.shape[1]), dtype=np.int64)
+    for j in range(neighbours.shape[1]):  # a loop over the k neighbour ranks, not the samples
+        counts += y[neighbours[:, j]]
+    return counts
+
+
+def ml_knn(data: SplitData, k: int = 10, smoothing: float = 1.0, seed: int = 0) -> BaselineScores:
+    """ML-kNN (Zhang & Zhou, *Pattern Recognition* 40(7), 2007), on euclidean neighbours.
+
+    For label ``l`` let ``H_l`` be "the sample has label l" and ``C_l`` the number of its ``k``
+    nearest training samples that have label ``l``. With smoothing ``s`` and ``n`` training
+    samples, everything is counted on the training set (each training sample's neighbours are
+    its ``k`` nearest *other* training samples):
+
+    * prior: ``P(H_l = 1) = (s + sum_i y_il) / (2 s + n)``, ``P(H_l = 0) = 1 - P(H_l = 1)``;
+    * ``kj[l, c]`` = number of training samples with ``y_il = 1`` and ``c_il = c``, ``kjn[l, c]``
+      the same with ``y_il = 0``, for ``c = 0..k``;
+    * likelihoods: ``P(C_l = c | H_l = 1) = (s + kj[l, c]) / (s (k + 1) + sum_c' kj[l, c'])``,
+      and ``P(C_l = c | H_l = 0)`` likewise from ``kjn``.
+
+    A query's score for label ``l``, with ``c`` counted among its ``k`` nearest training
+    samples, is ML-kNN's posterior probability::
+
+        P(H_l=1 | C_l=c) = P(H_l=1) P(c|H_l=1) / (P(H_l=1) P(c|H_l=1) + P(H_l=0) P(c|H_l=0))
+
+    ML-kNN predicts the label where this exceeds 1/2; here it is thresholded like any other
+    score (the paper protocol, the honest protocol, t = 0.5).
+
+    Written on :class:`sklearn.neighbors.NearestNeighbors` and numpy (vectorised over samples)
+    because scikit-multilearn's ``MLkNN`` (0.2.0) is broken with current scikit-learn: it
+    passes ``n_neighbors`` positionally, which scikit-learn >= 1.0 rejects with a TypeError.
+
+    Args:
+        data: the splits (features standardised: the distance treats them all alike).
+        k: number of neighbours, ``1 <= k < n_train``.
+        smoothing: the Laplace smoothing ``s > 0`` (1 gives Laplace smoothing, as in the paper).
+        seed: recorded only; ML-kNN is deterministic (ties in distance are broken by
+            scikit-learn's search, the same way every run).
+
+    Returns:
+        :class:`BaselineScores`; ``info`` has ``k``, ``smoothing``, ``metric`` and ``seed``.
+
+    Raises:
+        ValueError: ``k`` not an integer in ``[1, n_train)``, or ``smoothing`` not positive.
+    """
+    _check_data(data)
+    x_tr = np.asarray(data.x_train, dtype=np.float64)
+    y_tr = np.asarray(data.y_train).astype(np.int64)
+    n, n_labels = y_tr.shape
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise ValueError(
+            f"ml_knn: k must be an integer with 1 <= k < n_train = {n} (each training sample "
+            f"needs k other training samples as neighbours); got k={k!r}."
+        )
+    k = int(k)
+    s = float(smoothing)
+    if not (math.isfinite(s) and s > 0):
+        raise ValueError(f"ml_knn: smoothing must be a positive number; got {smoothing!r}.")
+
+    index = NearestNeighbors(n_neighbors=k, metric="euclidean").fit(x_tr)
+    counts = _label_counts(y_tr, _neighbours_excluding_self(index, x_tr, k))  # (n, L) in 0..k
+
+    prior1 = (s + y_tr.sum(axis=0)) / (2 * s + n)  # (L,)
+    kj = np.zeros((n_labels, k + 1))
+    kjn = np.zeros((n_labels, k + 1))
+    for c in range(k + 1):  # a loop over the k + 1 possible counts
+        at_c = counts == c
+        kj[:, c] = (at_c & (y_tr == 1)).sum(axis=0)
+        kjn[:, c] = (at_c & (y_tr == 0)).sum(axis=0)
+    like1 = (s + kj) / (s * (k + 1) + kj.sum(axis=1, keepdims=True))  # P(C_l = c | H_l = 1)
+    like0 = (s + kjn) / (s * (k + 1) + kjn.sum(axis=1, keepdims=True))  # P(C_l = c | H_l = 0)
+
+    def posterior(x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros((0, n_labels), dtype=np.float32)
+        neighbours = index.kneighbors(np.asarray(x, dtype=np.float64), return_distance=False)
+        c = _label_counts(y_tr, neighbours)  # (m, L)
+        rows = np.arange(n_labels)[None, :]
+        joint1 = prior1 * like1[rows, c]
+        joint0 = (1 - prior1) * like0[rows, c]
+        return (joint1 / (joint1 + joint0)).astype(np.float32)
+
+    info = {"k": k, "smoothing": s, "metric": "euclidean", "seed": int(seed)}
+    return BaselineScores(posterior(data.x_val), posterior(data.x_test), info)
+
+
+# ---------------------------------------------------------------------------------------------
 # MLP baseline
 # ---------------------------------------------------------------------------------------------
 class MLP(nn.Module):
@@ -264,9 +380,31 @@ def mlp_baseline(
     fork_devices = [dev.index or 0] if dev.type == "cuda" else []
     with torch.random.fork_rng(devices=fork_devices):
         torch.manual_seed(seed)
-        return _train_mlp(
-            data, hidden, epochs, lr, weight_decay, dropout, batch_size, seed, dev, progress
+        out = _train_mlp(
+            data,
+            hidden,
+            epochs,
+            lr,
+            weight_decay,
+            dropout,
+            batch_size,
+            seed,
+            dev,
+            progress,
+            loss_fn=_bce_sum_over_labels,
+            desc="mlp",
         )
+    out.info["loss"] = "bce"
+    return out
+
+
+#: A training loss: ``(logits (B, L), y (B, L)) -> scalar``.
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _bce_sum_over_labels(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``mean_b sum_l BCEWithLogits(logits_bl, y_bl)``: summed over labels, mean over the batch."""
+    return F.binary_cross_entropy_with_logits(logits, y, reduction="sum") / len(y)
 
 
 def _train_mlp(
@@ -280,7 +418,11 @@ def _train_mlp(
     seed: int,
     dev: torch.device,
     progress: bool,
+    loss_fn: LossFn,
+    desc: str = "mlp",
 ) -> BaselineScores:
+    """The MLP's training loop, minimising ``loss_fn(logits, y)`` per mini-batch (Adam)."""
+
     def tensor(a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.asarray(a, dtype=np.float32), device=dev)
 
@@ -296,7 +438,7 @@ def _train_mlp(
 
     best_f1, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())
     history: list[dict[str, float]] = []
-    bar = tqdm(range(1, epochs + 1), desc="mlp", disable=not progress, leave=False)
+    bar = tqdm(range(1, epochs + 1), desc=desc, disable=not progress, leave=False)
     for epoch in bar:
         model.train()
         perm = torch.randperm(n, generator=gen).to(dev)
@@ -304,8 +446,7 @@ def _train_mlp(
         for start in range(0, n, batch_size):
             idx = perm[start : start + batch_size]
             logits = model(x_tr[idx])  # (B, L)
-            # sum over labels, mean over the batch
-            loss = F.binary_cross_entropy_with_logits(logits, y_tr[idx], reduction="sum") / len(idx)
+            loss = loss_fn(logits, y_tr[idx])  # a scalar, e.g. summed over labels, batch mean
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -342,9 +483,152 @@ def _train_mlp(
 
 
 # ---------------------------------------------------------------------------------------------
+# Asymmetric loss (ASL) and the MLP trained with it
+# ---------------------------------------------------------------------------------------------
+def _check_asl_args(gamma_neg: float, gamma_pos: float, clip: float) -> None:
+    if not (gamma_neg >= 0 and gamma_pos >= 0):  # also rejects NaN
+        raise ValueError(f"gamma_neg and gamma_pos must be >= 0; got {gamma_neg}, {gamma_pos}.")
+    if not 0 <= clip < 1:
+        raise ValueError(f"clip must be in [0, 1); got {clip}.")
+
+
+def asymmetric_loss(
+    logits: torch.Tensor,
+    y: torch.Tensor,
+    gamma_neg: float = 4.0,
+    gamma_pos: float = 0.0,
+    clip: float = 0.05,
+    eps: float = 1e-8,
+) -> torch.Tensor:
+    """The asymmetric loss of Ridnik et al., "Asymmetric Loss For Multi-Label Classification"
+    (ICCV 2021), summed over labels and averaged over the batch.
+
+    With ``p = sigmoid(logit)`` and the shifted probability ``p_m = max(p - clip, 0)`` (easy
+    negatives, ``p < clip``, are discarded entirely)::
+
+        L = mean_b -sum_l [ y (1 - p)^gamma_pos log(p)
+                            + (1 - y) p_m^gamma_neg log(1 - p_m) ]
+
+    The same reduction as the BCE baseline. With ``gamma_neg = gamma_pos = 0`` and ``clip = 0``
+    it is BCE with logits.
+
+    The focusing weights ``(1 - p)^gamma_pos`` and ``p_m^gamma_neg`` are constants for the
+    gradient (computed under ``torch.no_grad``, the official implementation's
+    ``disable_torch_grad_focal_loss=True``): the gradient is that of the log terms, each
+    scaled by its weight.
+
+    Numerics: ``log(p)`` is ``logsigmoid(logit)``, exact for any logit; ``log(1 - p_m)`` is
+    ``logsigmoid(-logit)`` when ``clip = 0`` and ``log(min(sigmoid(-logit) + clip, 1))``
+    (``>= log(clip)``, clamped at ``eps`` as in the reference) otherwise. The reference code
+    clamps both logs at ``log(eps)``; the two agree unless ``|logit| > ~18``.
+
+    Args:
+        logits: (B, L) scores before the sigmoid.
+        y: (B, L) targets in {0, 1}, same dtype as ``logits``.
+        gamma_neg, gamma_pos: focusing exponents, ``>= 0``.
+        clip: the probability margin ``m`` of the shift, in ``[0, 1)``.
+        eps: lower clamp of ``1 - p_m`` inside the log.
+
+    Returns:
+        A scalar tensor.
+    """
+    _check_asl_args(gamma_neg, gamma_pos, clip)
+    log_p = F.logsigmoid(logits)
+    if clip > 0:
+        one_minus_pm = (torch.sigmoid(-logits) + clip).clamp(max=1.0)  # 1 - max(p - clip, 0)
+        log_1m_pm = torch.log(one_minus_pm.clamp(min=eps))
+    else:
+        log_1m_pm = F.logsigmoid(-logits)
+    pos = y * log_p
+    neg = (1 - y) * log_1m_pm
+    # Asymmetric focusing; the weights are constants for the gradient (exponent 0: weight 1).
+    with torch.no_grad():
+        p = torch.sigmoid(logits)
+        w_pos = torch.pow(1 - p, gamma_pos) if gamma_pos > 0 else None
+        w_neg = torch.pow((p - clip).clamp(min=0), gamma_neg) if gamma_neg > 0 else None
+    if w_pos is not None:
+        pos = pos * w_pos
+    if w_neg is not None:
+        neg = neg * w_neg
+    return -(pos + neg).sum() / logits.shape[0]
+
+
+def asl_mlp_baseline(
+    data: SplitData,
+    gamma_neg: float = 4.0,
+    gamma_pos: float = 0.0,
+    clip: float = 0.05,
+    hidden: Sequence[int] = (256,),
+    epochs: int = 200,
+    lr: float = 1e-3,
+    weight_decay: float = 1e-5,
+    dropout: float = 0.5,
+    batch_size: int = 128,
+    seed: int = 0,
+    device: str | torch.device | None = "auto",
+    progress: bool = True,
+) -> BaselineScores:
+    """The :func:`mlp_baseline` MLP and training loop, trained with :func:`asymmetric_loss`.
+
+    Everything but the loss is :func:`mlp_baseline`'s: architecture, Adam, the seeding (local
+    to the run, deterministic on the CPU) and the checkpoint with the best validation macro-F1
+    at t = 0.5. The defaults ``gamma_neg = 4, gamma_pos = 0, clip = 0.05`` are ASL's
+    recommended multi-label setting. ASL down-weights the negatives, so its probabilities are
+    not calibrated: they tend to sit higher than BCE's. The honest protocol's validation
+    threshold adapts to that; a fixed t = 0.5 does not.
+
+    Args:
+        data: the splits (features should be standardised).
+        gamma_neg, gamma_pos, clip: the loss's focusing exponents and probability margin.
+        hidden, epochs, lr, weight_decay, dropout, batch_size, seed, device, progress: as in
+            :func:`mlp_baseline`.
+
+    Returns:
+        :class:`BaselineScores`; ``info`` as :func:`mlp_baseline`'s, with ``loss = "asl"``,
+        ``gamma_neg``, ``gamma_pos`` and ``clip``.
+    """
+    _check_data(data)
+    _check_asl_args(gamma_neg, gamma_pos, clip)
+    loss_fn = functools.partial(
+        asymmetric_loss, gamma_neg=gamma_neg, gamma_pos=gamma_pos, clip=clip
+    )
+    dev = get_device(device)
+    fork_devices = [dev.index or 0] if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=fork_devices):
+        torch.manual_seed(seed)
+        out = _train_mlp(
+            data,
+            hidden,
+            epochs,
+            lr,
+            weight_decay,
+            dropout,
+            batch_size,
+            seed,
+            dev,
+            progress,
+            loss_fn=loss_fn,
+            desc="asl",
+        )
+    out.info.update(
+        loss="asl", gamma_neg=float(gamma_neg), gamma_pos=float(gamma_pos), clip=float(clip)
+    )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # Running and reporting
 # ---------------------------------------------------------------------------------------------
-BASELINES = {"br": binary_relevance, "cc": classifier_chain, "mlp": mlp_baseline}
+BASELINES = {
+    "br": binary_relevance,
+    "cc": classifier_chain,
+    "mlp": mlp_baseline,
+    "mlknn": ml_knn,
+    "asl": asl_mlp_baseline,
+}
+
+#: The baselines with a logistic regression's ``C`` (the ones ``C_grid`` applies to).
+_C_METHODS = ("br", "cc")
 
 
 def _val_score(data: SplitData, scores_val: np.ndarray, select_by: str) -> float:
@@ -367,14 +651,16 @@ def run_baseline(
 
     Args:
         data: the splits (with a ``name``).
-        method: ``"br"``, ``"cc"`` or ``"mlp"``.
+        method: a key of :data:`BASELINES`: ``"br"``, ``"cc"``, ``"mlp"``, ``"mlknn"`` or
+            ``"asl"``.
         seed: the run's seed.
         C_grid: for ``"br"``/``"cc"`` only: try each ``C`` and keep the one with the best
             validation ``select_by`` (maximised over the paper thresholds; ties -> the smaller,
             more regularised ``C``). The test set is never looked at for this choice.
         select_by: the validation metric of the honest protocol (and of the ``C`` grid).
         keep_scores: include the val/test scores as nested lists (set False for big sets).
-        **kw: passed to the baseline function (e.g. ``C=0.1``, ``epochs=50``, ``progress=False``).
+        **kw: passed to the baseline function (e.g. ``C=0.1``, ``epochs=50``, ``progress=False``,
+            ``k=10``).
 
     Returns:
         ``{"dataset", "method", "seed", "params", "protocols": {"paper", "honest", "t=0.5"},
@@ -390,7 +676,7 @@ def run_baseline(
         "seed": seed,
     }
     if C_grid is not None:
-        if method == "mlp":
+        if method not in _C_METHODS:
             raise ValueError("C_grid applies to the logistic-regression baselines 'br' and 'cc'.")
         if "C" in kw:
             raise ValueError("Pass either C or C_grid, not both.")

@@ -1,7 +1,8 @@
 """The command line: ``python -m minicgmvae <command>`` (or ``minicgmvae <command>``).
 
-Commands: ``datasets``, ``baseline``, ``train``, ``evaluate``, ``benchmark``. Each prints a
-plain-text table; ``baseline`` and ``train`` also write JSON to ``--out``. Errors raised on
+Commands: ``datasets``, ``baseline``, ``train``, ``evaluate``, ``ablate``, ``efficiency``,
+``benchmark``. Each prints a plain-text table; ``baseline``, ``train``, ``ablate`` and
+``efficiency`` also write JSON to ``--out``. Errors raised on
 purpose by the package (bad names, missing files, a GPU that isn't there) are printed as one
 clear message and exit with status 2, without a traceback.
 """
@@ -73,7 +74,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     _threads(args.threads)
     data = _load(args)
     kw: dict[str, Any] = {}
-    if args.method == "mlp":
+    if args.method in ("mlp", "asl"):
         kw["progress"] = not args.quiet
     record = run_baseline(data, args.method, seed=args.seed, keep_scores=False, **kw)
     rows = [(f"{args.method} {p}", record["protocols"][p]["metrics"]) for p in record["protocols"]]
@@ -201,6 +202,76 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resume_record(path: Path | None, resume: bool) -> dict[str, Any] | None:
+    """The unfinished record at ``path`` when resuming, else None."""
+    if path is None or not resume or not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def cmd_ablate(args: argparse.Namespace) -> int:
+    from .ablations import run_ablation, seed_values
+
+    _threads(args.threads)
+    data = _load(args)
+    out = Path(args.out) if args.out else None
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    record = run_ablation(
+        data,
+        args.variants,
+        seeds,
+        args.epochs,
+        device=args.device,
+        progress=not args.quiet,
+        previous=_resume_record(out, args.resume),
+        on_variant=(lambda r: _write_json(out, r)) if out else None,
+    )
+    print(f"{data.name}: {args.epochs} epochs, seeds {seeds}; paper protocol, mean over seeds")
+    print(f"{'variant':<28} " + " ".join(f"{m[:11]:>11}" for m in MAIN) + "  active  z_effect")
+    for key, v in record["variants"].items():
+        cells = " ".join(f"{sum(seed_values(v, m)) / len(v['runs']):>11.3f}" for m in MAIN)
+        diag = v["diagnostics"]
+        print(
+            f"{key:<28} {cells}  {diag['active_units']['mean']:>6.1f}  "
+            f"{diag['z_effect']['mean']:>8.4f}"
+        )
+    if out:
+        print(f"wrote {_write_json(out, record)}")
+    return 0
+
+
+def cmd_efficiency(args: argparse.Namespace) -> int:
+    from .data_efficiency import run_data_efficiency
+
+    _threads(args.threads)
+    data = _load(args)
+    out = Path(args.out) if args.out else None
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    record = run_data_efficiency(
+        data,
+        args.fractions,
+        seeds,
+        args.methods,
+        args.epochs,
+        first_half=not args.no_first_half,
+        device=args.device,
+        progress=not args.quiet,
+        previous=_resume_record(out, args.resume),
+        on_cell=(lambda r: _write_json(out, r)) if out else None,
+    )
+    print(f"{data.name}: C-GMVAE {args.epochs} epochs, seeds {seeds}; paper protocol")
+    print(
+        f"{'method':<8} {'fraction':>8} {'mode':<7} {'n':>5} "
+        + " ".join(f"{m[:11]:>11}" for m in MAIN)
+    )
+    for c in record["cells"].values():
+        cells = " ".join(f"{c['summary']['paper'][m]['mean']:>11.3f}" for m in MAIN)
+        print(f"{c['method']:<8} {c['fraction']:>8g} {c['mode']:<7} {c['n_train']:>5} {cells}")
+    if out:
+        print(f"wrote {_write_json(out, record)}")
+    return 0
+
+
 def cmd_benchmark(args: argparse.Namespace, rest: list[str]) -> int:
     from .benchmark import main as bench
 
@@ -216,6 +287,19 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def _study_args(p: argparse.ArgumentParser) -> None:
+    from .ablations import ABLATION_EPOCHS
+
+    p.add_argument("--seeds", type=int, default=3, help="number of seeds (3)")
+    p.add_argument("--first-seed", type=int, default=1, help="first seed (1)")
+    p.add_argument(
+        "--epochs", type=int, default=ABLATION_EPOCHS, help=f"epochs ({ABLATION_EPOCHS})"
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--out", default=None, help="JSON file, rewritten after each finished part")
+    p.add_argument("--resume", action="store_true", help="keep the finished parts already in --out")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m minicgmvae",
@@ -229,7 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("baseline", help="train a baseline and print both protocols")
     _data_args(b)
-    b.add_argument("--method", required=True, choices=["br", "cc", "mlp"])
+    b.add_argument(
+        "--method",
+        required=True,
+        choices=["br", "cc", "mlp", "mlknn", "asl"],
+        help="br: binary relevance, cc: classifier chain (logistic regressions), mlp: MLP "
+        "with BCE, mlknn: ML-kNN (k=10), asl: the MLP with the asymmetric loss",
+    )
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--out", default=None, help="folder for the JSON record")
 
@@ -253,6 +343,18 @@ def build_parser() -> argparse.ArgumentParser:
     _data_args(e)
     e.add_argument("--device", default="auto")
 
+    a = sub.add_parser("ablate", help="train the ablation variants for several seeds")
+    _data_args(a)
+    _study_args(a)
+    a.add_argument("--variants", nargs="+", default=None, help="variant keys (default: all)")
+
+    f = sub.add_parser("efficiency", help="C-GMVAE, MLP and BR on fractions of the train split")
+    _data_args(f)
+    _study_args(f)
+    f.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.25, 0.5, 0.75, 1.0])
+    f.add_argument("--methods", nargs="+", default=["cgmvae", "mlp", "br"])
+    f.add_argument("--no-first-half", action="store_true", help="skip the authors' first 50%%")
+
     sub.add_parser(
         "benchmark", help="seconds per epoch and peak memory (see its --help)", add_help=False
     )
@@ -270,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         "baseline": cmd_baseline,
         "train": cmd_train,
         "evaluate": cmd_evaluate,
+        "ablate": cmd_ablate,
+        "efficiency": cmd_efficiency,
     }
     try:
         return handlers[args.command](args)

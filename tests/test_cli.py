@@ -37,7 +37,15 @@ def env(data_env: Path) -> dict[str, str]:
 def test_help_lists_the_commands(env):
     out = run(["--help"], env)
     assert out.returncode == 0
-    for command in ("datasets", "baseline", "train", "evaluate", "benchmark"):
+    for command in (
+        "datasets",
+        "baseline",
+        "train",
+        "evaluate",
+        "ablate",
+        "efficiency",
+        "benchmark",
+    ):
         assert command in out.stdout
 
 
@@ -111,3 +119,68 @@ def test_bad_input_gives_one_clear_line(env, tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     out = run(["evaluate", str(tmp_path / "junk.pt"), "--dataset", "emotions"], env)
     assert out.returncode == 2 and "corrupt" in out.stderr
+
+
+def test_ablate_and_efficiency_write_json_and_resume(env, tmp_path):
+    out = tmp_path / "ablation.json"
+    args = ["ablate", "--dataset", "emotions", "--seeds", "1", "--epochs", "1", "--quiet"]
+    first = run([*args, "--variants", "cgmvae", "--out", str(out)], env)
+    assert first.returncode == 0, first.stderr
+    assert "cgmvae" in first.stdout and "z_effect" in first.stdout
+    again = run([*args, "--variants", "cgmvae", "kl_0", "--out", str(out), "--resume"], env)
+    assert again.returncode == 0, again.stderr
+    record = json.loads(out.read_text())
+    assert list(record["variants"]) == ["cgmvae", "kl_0"]
+    assert record["epochs"] == 1 and record["seeds"] == [1]
+
+    eff = tmp_path / "efficiency.json"
+    res = run(
+        [
+            "efficiency",
+            "--dataset",
+            "emotions",
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--fractions",
+            "0.5",
+            "--methods",
+            "br",
+            "--out",
+            str(eff),
+        ],
+        env,
+    )
+    assert res.returncode == 0, res.stderr
+    cells = json.loads(eff.read_text())["cells"]
+    assert set(cells) == {"br|0.5|random", "br|0.5|first"}
+
+
+def test_benchmark_times_label_subsets_and_records_provenance(env, tmp_path):
+    out = tmp_path / "bench.json"
+    res = run(
+        [
+            "benchmark",
+            "--datasets",
+            "emotions",
+            "--labels",
+            "3",
+            "6",
+            "--epochs",
+            "1",
+            "--threads",
+            "1",
+            "--embed-dim",
+            "64",
+            "--out",
+            str(out),
+        ],
+        env,
+    )
+    assert res.returncode == 0, res.stderr
+    record = json.loads(out.read_text())
+    assert [r["n_labels"] for r in record["rows"]] == [3, 6]
+    assert all(r["epoch_seconds"] > 0 and r["peak_memory_mib"] > 0 for r in record["rows"])
+    assert record["provenance"]["torch_threads"] == 1 and "--labels 3 6" in record["command"]

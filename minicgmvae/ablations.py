@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .config import paper_settings
+from .device import get_device
 from .diagnostics import standard_diagnostics
 from .experiments import provenance, split_description, train_seeds
 
@@ -131,7 +132,7 @@ def run_ablation(
         },
         "variants": dict(previous["variants"]) if previous else {},
         "wall_seconds": float(previous["wall_seconds"]) if previous else 0.0,
-        "provenance": provenance(),
+        "provenance": provenance(str(get_device(device))),
     }
     t0 = time.perf_counter()
     for v in get_variants(variants):

@@ -21,6 +21,7 @@ import numpy as np
 from .ablations import ABLATION_EPOCHS
 from .baselines import run_baseline
 from .config import paper_settings
+from .device import get_device
 from .experiments import provenance, split_description, summarise, train_seeds
 from .subsets import training_subset
 
@@ -81,7 +82,7 @@ def run_data_efficiency(
         "seeds": [int(s) for s in seeds],
         "cells": dict(previous["cells"]) if previous else {},
         "wall_seconds": float(previous["wall_seconds"]) if previous else 0.0,
-        "provenance": provenance(),
+        "provenance": provenance(str(get_device(device))),
     }
     plan = [(f, "random") for f in fractions]
     if first_half:

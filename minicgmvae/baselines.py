@@ -375,25 +375,20 @@ def mlp_baseline(
         and the per-epoch ``history``.
     """
     _check_data(data)
-    dev = get_device(device)
-    # fork_rng restores the global RNG state afterwards, so seeding here is local to the run.
-    fork_devices = [dev.index or 0] if dev.type == "cuda" else []
-    with torch.random.fork_rng(devices=fork_devices):
-        torch.manual_seed(seed)
-        out = _train_mlp(
-            data,
-            hidden,
-            epochs,
-            lr,
-            weight_decay,
-            dropout,
-            batch_size,
-            seed,
-            dev,
-            progress,
-            loss_fn=_bce_sum_over_labels,
-            desc="mlp",
-        )
+    out = _train_mlp_seeded(
+        data,
+        hidden,
+        epochs,
+        lr,
+        weight_decay,
+        dropout,
+        batch_size,
+        seed,
+        device,
+        progress,
+        loss_fn=_bce_sum_over_labels,
+        desc="mlp",
+    )
     out.info["loss"] = "bce"
     return out
 
@@ -405,6 +400,42 @@ LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 def _bce_sum_over_labels(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """``mean_b sum_l BCEWithLogits(logits_bl, y_bl)``: summed over labels, mean over the batch."""
     return F.binary_cross_entropy_with_logits(logits, y, reduction="sum") / len(y)
+
+
+def _train_mlp_seeded(
+    data: SplitData,
+    hidden: Sequence[int],
+    epochs: int,
+    lr: float,
+    weight_decay: float,
+    dropout: float,
+    batch_size: int,
+    seed: int,
+    device: str | torch.device | None,
+    progress: bool,
+    loss_fn: LossFn,
+    desc: str,
+) -> BaselineScores:
+    """:func:`_train_mlp` seeded with ``seed``; fork_rng restores the caller's global RNG
+    state afterwards, so the seeding is local to the run."""
+    dev = get_device(device)
+    fork_devices = [dev.index or 0] if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=fork_devices):
+        torch.manual_seed(seed)
+        return _train_mlp(
+            data,
+            hidden,
+            epochs,
+            lr,
+            weight_decay,
+            dropout,
+            batch_size,
+            seed,
+            dev,
+            progress,
+            loss_fn=loss_fn,
+            desc=desc,
+        )
 
 
 def _train_mlp(
@@ -592,24 +623,20 @@ def asl_mlp_baseline(
     loss_fn = functools.partial(
         asymmetric_loss, gamma_neg=gamma_neg, gamma_pos=gamma_pos, clip=clip
     )
-    dev = get_device(device)
-    fork_devices = [dev.index or 0] if dev.type == "cuda" else []
-    with torch.random.fork_rng(devices=fork_devices):
-        torch.manual_seed(seed)
-        out = _train_mlp(
-            data,
-            hidden,
-            epochs,
-            lr,
-            weight_decay,
-            dropout,
-            batch_size,
-            seed,
-            dev,
-            progress,
-            loss_fn=loss_fn,
-            desc="asl",
-        )
+    out = _train_mlp_seeded(
+        data,
+        hidden,
+        epochs,
+        lr,
+        weight_decay,
+        dropout,
+        batch_size,
+        seed,
+        device,
+        progress,
+        loss_fn=loss_fn,
+        desc="asl",
+    )
     out.info.update(
         loss="asl", gamma_neg=float(gamma_neg), gamma_pos=float(gamma_pos), clip=float(clip)
     )

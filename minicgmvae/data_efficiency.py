@@ -33,6 +33,14 @@ def _cell_key(method: str, fraction: float, mode: str) -> str:
     return f"{method}|{fraction:g}|{mode}"
 
 
+def get_cell(record: dict[str, Any], method: str, fraction: float, mode: str = "random") -> Any:
+    """One (method, fraction, mode) cell of a :func:`run_data_efficiency` record."""
+    key = _cell_key(method, fraction, mode)
+    if key not in record["cells"]:
+        raise KeyError(f"No cell {key!r}; the record has {sorted(record['cells'])}.")
+    return record["cells"][key]
+
+
 def run_data_efficiency(
     data: Any,
     fractions: Sequence[float] = FRACTIONS,
@@ -65,7 +73,8 @@ def run_data_efficiency(
     Returns:
         ``{"dataset", "split", "epochs", "seeds", "cells": {"method|fraction|mode":
         {"method", "fraction", "mode", "n_train", "runs": [{"seed", "protocols", ...}],
-        "summary"}}, "wall_seconds", "provenance"}``.
+        "summary"}}, "wall_seconds", "provenance"}`` (a cell: :func:`get_cell`). Baseline
+        runs also keep their ``params`` (the MLP's epochs, width, ...; BR's ``C``).
     """
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -124,7 +133,10 @@ def _train_one(
     else:
         kw: dict[str, Any] = {"progress": progress, "device": device} if method == "mlp" else {}
         r = run_baseline(data, method, seed, keep_scores=False, **kw)
-        out = {"protocols": r["protocols"]}
+        params = {k: v for k, v in r["params"].items() if k != "history"}
+        out = {"protocols": r["protocols"], "params": params}
+        if "best_epoch" in params:
+            out["best_epoch"] = params["best_epoch"]
     return {"seed": seed, "n_train": len(data.x_train), "seconds": time.perf_counter() - t0, **out}
 
 
@@ -140,4 +152,4 @@ def learning_curve(
     return f, m, s
 
 
-__all__ = ["FRACTIONS", "METHODS", "learning_curve", "run_data_efficiency"]
+__all__ = ["FRACTIONS", "METHODS", "get_cell", "learning_curve", "run_data_efficiency"]

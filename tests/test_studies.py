@@ -14,7 +14,7 @@ from minicgmvae.ablations import (
     seed_values,
 )
 from minicgmvae.config import ModelConfig
-from minicgmvae.data_efficiency import learning_curve, run_data_efficiency
+from minicgmvae.data_efficiency import get_cell, learning_curve, run_data_efficiency
 from minicgmvae.datasets import from_arrays
 from minicgmvae.diagnostics import collapse_report, embedding_cooccurrence
 from minicgmvae.errors import DataValueError
@@ -203,6 +203,10 @@ def test_data_efficiency_trains_every_method_on_every_fraction():
     n = len(data.x_train)
     assert rec["cells"]["br|0.5|first"]["n_train"] == round(0.5 * n)
     assert rec["cells"]["cgmvae|1|random"]["n_train"] == n
+    assert get_cell(rec, "br", 0.5, "first") is rec["cells"]["br|0.5|first"]
+    assert "C" in get_cell(rec, "br", 1.0)["runs"][0]["params"]
+    with pytest.raises(KeyError, match="mlp"):
+        get_cell(rec, "mlp", 1.0)
     f, m, s = learning_curve(rec, "br", "macro_f1")
     np.testing.assert_array_equal(f, [0.5, 1.0])
     assert np.all((m > 0) & (m <= 1)) and np.all(s >= 0)

@@ -691,7 +691,7 @@ def run_baseline(
 
     Returns:
         ``{"dataset", "method", "seed", "params", "protocols": {"paper", "honest", "t=0.5"},
-        "wall_time_s", "versions", ["C_search"], ["scores_val", "scores_test"]}``.
+        "wall_time_s", "provenance", ["C_search"], ["scores_val", "scores_test"]}``.
     """
     if method not in BASELINES:
         raise ValueError(f"method must be one of {sorted(BASELINES)}; got {method!r}.")
@@ -722,7 +722,8 @@ def run_baseline(
     record["params"] = result.info
     record["protocols"] = {name: r.to_dict() for name, r in protocols.items()}
     record["wall_time_s"] = time.perf_counter() - t0
-    record["versions"] = provenance()  # package versions, commit, device, date
+    device = result.info.get("device", "cpu")  # the torch baselines say where they ran
+    record["provenance"] = provenance(str(device))  # package versions, commit, device, date
     if keep_scores:
         record["scores_val"] = result.val.tolist()
         record["scores_test"] = result.test.tolist()

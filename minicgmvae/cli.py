@@ -28,8 +28,16 @@ def _threads(n: int | None) -> None:
         torch.set_num_threads(n)
 
 
+def _command() -> str:
+    """The command line that is running, for the provenance of the JSON it writes."""
+    return "python -m minicgmvae " + " ".join(sys.argv[1:])
+
+
 def _write_json(path: Path, obj: Any) -> Path:
     from .atomic import atomic_write
+
+    if isinstance(obj.get("provenance"), dict):
+        obj["provenance"].setdefault("command", _command())
 
     return atomic_write(path, lambda f: f.write(json.dumps(obj, indent=1) + "\n"), binary=False)
 

@@ -147,7 +147,8 @@ def test_run_baseline_record_is_json(data):
     best = max(rec["C_search"], key=lambda r: r["val_macro_f1"])
     assert rec["params"]["C"] == best["C"]
     assert np.asarray(rec["scores_test"]).shape == data.y_test.shape
-    assert {"numpy", "torch", "sklearn", "minicgmvae"} <= set(rec["versions"])
+    assert {"numpy", "torch", "sklearn", "minicgmvae", "device"} <= set(rec["provenance"])
+    assert rec["provenance"]["device"] == "cpu"
     assert rec["wall_time_s"] > 0
 
     mlp = run_baseline(data, "mlp", seed=0, keep_scores=False, epochs=2, progress=False)

@@ -92,6 +92,7 @@ def run_ablation(
     progress: bool = True,
     previous: dict[str, Any] | None = None,
     on_variant: Callable[[dict[str, Any]], None] | None = None,
+    diagnose: Callable[[Any, Any], dict[str, float]] = standard_diagnostics,
 ) -> dict[str, Any]:
     """Train each variant for each seed on ``data``; return one JSON-friendly record.
 
@@ -105,6 +106,9 @@ def run_ablation(
         previous: an earlier, unfinished record of the same dataset, epochs and seeds: its
             variants are kept and not re-run, so an interrupted run can resume.
         on_variant: called with the record so far after each variant (e.g. to save it).
+        diagnose: ``diagnose(model, data) -> dict`` recorded per run; by default
+            :func:`~minicgmvae.diagnostics.standard_diagnostics`. A notebook can wrap it to
+            look at the trained models too.
 
     Returns:
         ``{"dataset", "split", "epochs", "seeds", "base_settings", "variants": {key: {"what",
@@ -147,7 +151,7 @@ def run_ablation(
             device=device,
             progress=progress,
             note=v.what,
-            diagnose=standard_diagnostics,
+            diagnose=diagnose,
         )
         record["variants"][v.key] = {
             "what": v.what,

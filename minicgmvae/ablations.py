@@ -144,6 +144,11 @@ def run_ablation(
         "wall_seconds": float(previous["wall_seconds"]) if previous else 0.0,
         "provenance": provenance(str(get_device(device))),
     }
+    if previous:  # a resumed record: what made its earlier parts stays on record
+        record["earlier_provenance"] = [
+            *previous.get("earlier_provenance", []),
+            previous["provenance"],
+        ]
     t0 = time.perf_counter()
     for v in get_variants(variants):
         if v.key in record["variants"]:

@@ -93,6 +93,11 @@ def run_data_efficiency(
         "wall_seconds": float(previous["wall_seconds"]) if previous else 0.0,
         "provenance": provenance(str(get_device(device))),
     }
+    if previous:  # a resumed record: what made its earlier parts stays on record
+        record["earlier_provenance"] = [
+            *previous.get("earlier_provenance", []),
+            previous["provenance"],
+        ]
     plan = [(f, "random") for f in fractions]
     if first_half:
         plan.append((0.5, "first"))

@@ -175,6 +175,7 @@ def test_run_ablation_records_each_variant_and_resumes(monkeypatch):
         "kl_0",
     ]
     assert again["variants"]["cgmvae"] == rec["variants"]["cgmvae"]
+    assert again["earlier_provenance"] == [rec["provenance"]]
     with pytest.raises(ValueError, match="Cannot resume"):
         run_ablation(data, ["kl_1"], seeds=[1], epochs=2, device="cpu", previous=rec)
 

@@ -48,6 +48,11 @@ def describe_provenance(record: dict[str, Any], what: str = "") -> str:
     ]
     if "wall_seconds" in record:
         lines[-1] += f"; {record['wall_seconds'] / 60:.1f} min of training"
+    for earlier in record.get("earlier_provenance", []):
+        lines.append(
+            f"  resumed: earlier parts written up to {earlier['date']}, "
+            f"commit {(earlier.get('commit') or 'unknown')[:10]}"
+        )
     return "\n".join(lines)
 
 

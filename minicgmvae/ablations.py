@@ -29,9 +29,8 @@ from typing import Any
 import numpy as np
 
 from .config import paper_settings
-from .device import get_device
 from .diagnostics import standard_diagnostics
-from .experiments import provenance, split_description, train_seeds
+from .experiments import study_record, train_seeds
 
 
 @dataclass(frozen=True)
@@ -121,34 +120,12 @@ def run_ablation(
         "overrides", "runs", "summary", "diagnostics"}}, "wall_seconds", "provenance"}``.
     """
     base = paper_settings(data.name, data.n_features, data.n_labels, epochs=epochs)
-    if previous is not None and (
-        previous.get("dataset"),
-        previous.get("epochs"),
-        previous.get("seeds"),
-    ) != (data.name, epochs, [int(s) for s in seeds]):
-        raise ValueError(
-            "Cannot resume: the earlier record has another dataset, epochs or seeds "
-            f"({previous.get('dataset')}, {previous.get('epochs')}, {previous.get('seeds')})."
-        )
-    record: dict[str, Any] = {
-        "dataset": data.name,
-        "split": split_description(data),
-        "epochs": epochs,
-        "seeds": [int(s) for s in seeds],
-        "base_settings": {
-            "model": base.model.to_dict(),
-            "train": base.train.to_dict(),
-            "note": base.note,
-        },
-        "variants": dict(previous["variants"]) if previous else {},
-        "wall_seconds": float(previous["wall_seconds"]) if previous else 0.0,
-        "provenance": provenance(str(get_device(device))),
+    record = study_record(data, epochs, seeds, device, "variants", previous)
+    record["base_settings"] = {
+        "model": base.model.to_dict(),
+        "train": base.train.to_dict(),
+        "note": base.note,
     }
-    if previous:  # a resumed record: what made its earlier parts stays on record
-        record["earlier_provenance"] = [
-            *previous.get("earlier_provenance", []),
-            previous["provenance"],
-        ]
     t0 = time.perf_counter()
     for v in get_variants(variants):
         if v.key in record["variants"]:

@@ -1608,21 +1608,32 @@ def _single_threshold_match(d: Mapping[str, float], y: np.ndarray, s: np.ndarray
     return None
 
 
+def _first_wrong_metric(f: str, name: str, fn: StudentFn, report: _Report,
+                        args: tuple[Any, ...], kwargs: dict[str, Any],
+                        ref: ProtocolResult) -> tuple[dict[str, float], str] | None:
+    """Call a student's protocol function on one case and compare its four main metrics
+    with the reference ``ref``: (their metrics, the first wrong metric), or None when the
+    call failed (already reported) or every metric is right."""
+    ok, got = _call(f, name, fn, report, *args, **kwargs)
+    if not ok:
+        return None
+    d = _metric_dict(f, name, got, report)
+    if d is None:
+        return None
+    wrong = [m for m in MAIN_METRICS if not _same(d[m], ref.metrics[m])]
+    return (d, wrong[0]) if wrong else None
+
+
 def _paper_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
     f = "paper_protocol"
     for case, y, s, thresholds in _paper_cases():
         name = report.case(case)
-        ok, got = _call(f, name, fn, report, y.copy(), s.copy(), thresholds)
-        if not ok:
-            continue
-        d = _metric_dict(f, name, got, report)
-        if d is None:
-            continue
         ref = paper_protocol(y, s, thresholds)
-        wrong = [m for m in MAIN_METRICS if not _same(d[m], ref.metrics[m])]
-        if not wrong:
+        found = _first_wrong_metric(f, name, fn, report, (y.copy(), s.copy(), thresholds), {},
+                                    ref)
+        if found is None:
             continue
-        m = wrong[0]
+        d, m = found
         sweep = threshold_sweep(y, s, thresholds)
         one = _single_threshold_match(d, y, s, thresholds)
         fixed_list = paper_protocol(y, s, PAPER_THRESHOLDS).metrics
@@ -1667,18 +1678,12 @@ def _honest_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
     f = "honest_protocol"
     for case, data, kwargs in _honest_cases():
         name = report.case(case)
-        args = tuple(a.copy() for a in data)
-        ok, got = _call(f, name, fn, report, *args, **kwargs)
-        if not ok:
-            continue
-        d = _metric_dict(f, name, got, report)
-        if d is None:
-            continue
         ref = honest_protocol(*data, **kwargs)
-        wrong = [m for m in MAIN_METRICS if not _same(d[m], ref.metrics[m])]
-        if not wrong:
+        found = _first_wrong_metric(f, name, fn, report, tuple(a.copy() for a in data), kwargs,
+                                    ref)
+        if found is None:
             continue
-        m = wrong[0]
+        d, m = found
         y_val, s_val, y_test, s_test = data
         thresholds = kwargs.get("thresholds", PAPER_THRESHOLDS)
         select_by = kwargs.get("select_by", "macro_f1")

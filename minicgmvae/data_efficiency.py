@@ -21,8 +21,7 @@ import numpy as np
 from .ablations import ABLATION_EPOCHS
 from .baselines import run_baseline
 from .config import paper_settings
-from .device import get_device
-from .experiments import provenance, split_description, summarise, train_seeds
+from .experiments import study_record, summarise, train_seeds
 from .subsets import training_subset
 
 FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
@@ -66,8 +65,8 @@ def run_data_efficiency(
         first_half: also run the authors' "first 50%" subset.
         device: where the torch models train.
         progress: progress bars.
-        previous: an unfinished earlier record with the same dataset and epochs: its cells
-            are kept, so an interrupted run resumes.
+        previous: an unfinished earlier record with the same dataset, epochs and seeds: its
+            cells are kept, so an interrupted run resumes.
         on_cell: called with the record so far after each (method, fraction, mode) cell.
 
     Returns:
@@ -79,25 +78,7 @@ def run_data_efficiency(
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ValueError(f"Unknown methods {unknown}; choose from {list(METHODS)}.")
-    if previous is not None and (previous.get("dataset"), previous.get("epochs")) != (
-        data.name,
-        epochs,
-    ):
-        raise ValueError("Cannot resume: the earlier record has another dataset or epochs.")
-    record: dict[str, Any] = {
-        "dataset": data.name,
-        "split": split_description(data),
-        "epochs": epochs,
-        "seeds": [int(s) for s in seeds],
-        "cells": dict(previous["cells"]) if previous else {},
-        "wall_seconds": float(previous["wall_seconds"]) if previous else 0.0,
-        "provenance": provenance(str(get_device(device))),
-    }
-    if previous:  # a resumed record: what made its earlier parts stays on record
-        record["earlier_provenance"] = [
-            *previous.get("earlier_provenance", []),
-            previous["provenance"],
-        ]
+    record = study_record(data, epochs, seeds, device, "cells", previous)
     plan = [(f, "random") for f in fractions]
     if first_half:
         plan.append((0.5, "first"))

@@ -14,7 +14,7 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from .config import ModelConfig, TrainConfig, paper_settings
+from .device import get_device
 from .protocols import evaluate_both
 from .training import FitResult, fit, predict_proba
 
@@ -169,6 +170,48 @@ def split_description(data: Any) -> dict[str, Any]:
         "standardized": getattr(data, "standardized", None),
         "source": "MULAN train/test files; validation carved from train",
     }
+
+
+def study_record(
+    data: Any,
+    epochs: int,
+    seeds: Sequence[int],
+    device: str,
+    parts: str,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The common head of a study's JSON record (``ablations``, ``data_efficiency``).
+
+    ``parts`` names the dict of finished parts (``"variants"``, ``"cells"``). With
+    ``previous``, an unfinished record of the same dataset, epochs and seeds, its parts and
+    wall time are kept, and its provenance moves to ``earlier_provenance``, so a resumed
+    study still says what made each part.
+    """
+    seeds = [int(s) for s in seeds]
+    if previous is not None and (
+        previous.get("dataset"),
+        previous.get("epochs"),
+        previous.get("seeds"),
+    ) != (data.name, epochs, seeds):
+        raise ValueError(
+            "Cannot resume: the earlier record has another dataset, epochs or seeds "
+            f"({previous.get('dataset')}, {previous.get('epochs')}, {previous.get('seeds')})."
+        )
+    record: dict[str, Any] = {
+        "dataset": data.name,
+        "split": split_description(data),
+        "epochs": epochs,
+        "seeds": seeds,
+        parts: dict(previous[parts]) if previous else {},
+        "wall_seconds": float(previous["wall_seconds"]) if previous else 0.0,
+        "provenance": provenance(str(get_device(device))),
+    }
+    if previous:
+        record["earlier_provenance"] = [
+            *previous.get("earlier_provenance", []),
+            previous["provenance"],
+        ]
+    return record
 
 
 SELECTION_RULES = ("macro_f1", "micro_f1", "example_f1")

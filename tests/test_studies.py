@@ -213,3 +213,5 @@ def test_data_efficiency_trains_every_method_on_every_fraction():
     assert np.all((m > 0) & (m <= 1)) and np.all(s >= 0)
     with pytest.raises(ValueError, match="Unknown methods"):
         run_data_efficiency(data, methods=["svm"])
+    with pytest.raises(ValueError, match="Cannot resume"):  # other seeds: no mixed cells
+        run_data_efficiency(data, seeds=[1], epochs=2, previous=rec)

@@ -42,7 +42,7 @@ from .datasets import (
     load_dataset,
 )
 from .decoder import Decoder
-from .device import get_device
+from .device import get_device, keep_freed_memory
 from .encoders import FeatureEncoder, LabelEncoder
 from .errors import (
     CheckpointError,
@@ -109,6 +109,7 @@ __all__ = [
     "get_device",
     "hamming_accuracy",
     "honest_protocol",
+    "keep_freed_memory",
     "kl_gaussians",
     "kl_monte_carlo",
     "label_set_gaussian",

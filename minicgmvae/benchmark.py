@@ -4,9 +4,10 @@ Run ``python -m minicgmvae benchmark`` (see ``--help``). Each dataset runs in a 
 process, so that its peak memory is its own. For each it reports
 
 * seconds per epoch, split into training steps and validation, as the median over the
-  timed epochs (the first epoch is a warm-up and is not counted);
+  timed epochs (the first epoch is a warm-up and is not counted), and the fastest epoch;
 * peak memory: the process's maximum resident set size on the CPU, or the peak CUDA memory
-  allocated on a GPU;
+  allocated on a GPU, and the page faults per epoch (see ``device.keep_freed_memory``, which
+  the benchmark applies as the training commands do unless ``--default-malloc`` is given);
 * the floor: FLOPs of one epoch (counted by ``torch.utils.flop_counter`` on the real
   training step and validation pass) divided by the machine's measured matmul throughput
   at the same thread count. No implementation of this model can beat it on this machine.
@@ -31,7 +32,7 @@ from typing import Any
 import torch
 
 from .config import paper_settings
-from .device import get_device
+from .device import get_device, keep_freed_memory
 
 
 def matmul_gflops(device: torch.device, n: int = 1024, repeats: int = 20) -> float:
@@ -93,7 +94,12 @@ def run_one(
     s = paper_settings(dataset, data.n_features, data.n_labels, **overrides)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
-    res = fit(data, s.model, s.train, device=dev, progress=False)
+    faults: list[int] = []  # page faults so far, read at the end of each epoch
+
+    def count_faults(epoch: int, model: torch.nn.Module) -> None:
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
+
+    res = fit(data, s.model, s.train, device=dev, progress=False, on_epoch_end=count_faults)
     seconds = res.history["seconds"][1:]  # epoch 1 is a warm-up
     val_seconds = res.history["val_seconds"][1:]
     if dev.type == "cuda":
@@ -116,11 +122,13 @@ def run_one(
         "batch_size": s.train.batch_size,
         "timed_epochs": len(seconds),
         "epoch_seconds": epoch_s,
+        "epoch_seconds_min": min(seconds),
         "train_seconds": statistics.median(a - b for a, b in zip(seconds, val_seconds)),
         "val_seconds": statistics.median(val_seconds),
         "peak_memory_mib": peak,
         "peak_memory_kind": peak_kind,
         "rss_after_import_mib": rss_start,
+        "page_faults_per_epoch": (faults[-1] - faults[0]) / max(len(faults) - 1, 1),
         "epoch_gflop": flops / 1e9,
         "matmul_gflops": gflops,
         "floor_seconds": flops / 1e9 / gflops,
@@ -130,16 +138,17 @@ def run_one(
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
     head = (
-        f"{'dataset':<10} {'labels':>6} {'device':<6} {'thr':>3} {'s/epoch':>8} "
-        f"{'train':>7} {'val':>7} "
-        f"{'peak MiB':>9} {'GFLOP/ep':>9} {'GFLOP/s':>8} {'floor s':>8} {'x floor':>7}"
+        f"{'dataset':<10} {'labels':>6} {'device':<6} {'thr':>3} {'s/epoch':>8} {'fastest':>8} "
+        f"{'train':>7} {'val':>7} {'peak MiB':>9} {'faults/ep':>9} "
+        f"{'GFLOP/ep':>9} {'GFLOP/s':>8} {'floor s':>8} {'x floor':>7}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
             f"{r['dataset']:<10} {r['n_labels']:>6} {r['device']:<6} {r['threads']:>3} "
-            f"{r['epoch_seconds']:>8.3f} "
+            f"{r['epoch_seconds']:>8.3f} {r.get('epoch_seconds_min', float('nan')):>8.3f} "
             f"{r['train_seconds']:>7.3f} {r['val_seconds']:>7.3f} {r['peak_memory_mib']:>9.0f} "
+            f"{r.get('page_faults_per_epoch', float('nan')):>9.0f} "
             f"{r['epoch_gflop']:>9.2f} {r['matmul_gflops']:>8.1f} {r['floor_seconds']:>8.3f} "
             f"{r['floor_ratio']:>7.1f}"
         )
@@ -163,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="also time subsets of the K most frequent labels (one run per K)",
     )
+    p.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="leave the C allocator's settings alone (to measure what keep_freed_memory saves)",
+    )
     p.add_argument("--out", default=None, help="write the results as JSON here")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: child process
     args = p.parse_args(argv)
@@ -170,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.one:
+        if not args.default_malloc:
+            keep_freed_memory()  # as the training commands do (see minicgmvae.device)
         k = args.labels[0] if args.labels else None
         print(json.dumps(run_one(args.one, args.epochs, args.device, args.embed_dim, k)))
         return 0
@@ -194,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd += ["--embed-dim", str(args.embed_dim)]
         if k:
             cmd += ["--labels", str(k)]
+        if args.default_malloc:
+            cmd += ["--default-malloc"]
         print(
             f"benchmarking {name} {f'({k} labels) ' if k else ''}...", file=sys.stderr, flush=True
         )

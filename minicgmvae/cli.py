@@ -22,6 +22,10 @@ MAIN = ("example_f1", "micro_f1", "macro_f1", "hamming_accuracy")
 
 
 def _threads(n: int | None) -> None:
+    """Set up this process for training: ``n`` torch threads (if given), freed memory reused."""
+    from .device import keep_freed_memory
+
+    keep_freed_memory()
     if n:
         import torch
 

@@ -155,6 +155,23 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def format_summary(rows: list[dict[str, Any]]) -> str:
+    """One line per dataset (and label count) over repeated runs of it."""
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["dataset"], r["n_labels"]), []).append(r)
+    lines = []
+    for (name, n_labels), rs in groups.items():
+        med = statistics.median(r["epoch_seconds"] for r in rs)
+        runs = ", ".join(f"{r['epoch_seconds']:.3f}" for r in rs)
+        lines.append(
+            f"{name:<10} {n_labels:>6} labels: {med:.3f} s/epoch (runs: {runs}); fastest epoch "
+            f"{min(r['epoch_seconds_min'] for r in rs):.3f} s; "
+            f"x floor {statistics.median(r['floor_ratio'] for r in rs):.1f}"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m minicgmvae benchmark",
@@ -162,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--datasets", nargs="+", default=["yeast", "scene", "delicious"])
     p.add_argument("--epochs", type=int, default=5, help="timed epochs (after one warm-up)")
+    p.add_argument(
+        "--repeat", type=int, default=1, help="run each dataset this many times, taking turns"
+    )
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     p.add_argument("--embed-dim", type=int, default=None, help="override the embedding size")
@@ -191,7 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     rows = []
-    jobs = [(name, k) for name in args.datasets for k in (args.labels or [None])]
+    # with --repeat, the datasets take turns, so that a slow spell of the machine is shared
+    jobs = [
+        (name, k)
+        for _ in range(args.repeat)
+        for name in args.datasets
+        for k in (args.labels or [None])
+    ]
     for name, k in jobs:
         cmd = [
             sys.executable,
@@ -221,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
             return out.returncode
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print(format_rows(rows))
+    if args.repeat > 1:
+        print(f"\nover {args.repeat} runs each (median of the runs' medians; fastest epoch):")
+        print(format_summary(rows))
     print(
         f"\ntorch {torch.__version__}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores; median of {args.epochs} epochs after a warm-up."

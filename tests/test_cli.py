@@ -174,6 +174,8 @@ def test_benchmark_times_label_subsets_and_records_provenance(env, tmp_path):
             "1",
             "--embed-dim",
             "64",
+            "--repeat",
+            "2",
             "--out",
             str(out),
         ],
@@ -181,6 +183,11 @@ def test_benchmark_times_label_subsets_and_records_provenance(env, tmp_path):
     )
     assert res.returncode == 0, res.stderr
     record = json.loads(out.read_text())
-    assert [r["n_labels"] for r in record["rows"]] == [3, 6]
+    # the label counts take turns, and each pair of runs is summarised in one line
+    assert [r["n_labels"] for r in record["rows"]] == [3, 6, 3, 6]
     assert all(r["epoch_seconds"] > 0 and r["peak_memory_mib"] > 0 for r in record["rows"])
+    assert all(r["epoch_seconds_min"] <= r["epoch_seconds"] for r in record["rows"])
+    assert all(r["page_faults_per_epoch"] >= 0 for r in record["rows"])
+    summary = res.stdout.split("over 2 runs each")[1]
+    assert "emotions        3 labels:" in summary and "emotions        6 labels:" in summary
     assert record["provenance"]["torch_threads"] == 1 and "--labels 3 6" in record["command"]

@@ -554,6 +554,23 @@ def test_keep_freed_memory_stops_the_page_faults_of_repeated_buffers():
         assert applied == "False"
 
 
+def test_profile_step_splits_a_step_into_its_groups():
+    from minicgmvae.benchmark import profile_step
+
+    a = torch.randn(128, 128)
+
+    def step() -> None:
+        (a @ a).relu_()  # a matrix product, then an elementwise operation
+        torch.empty(4096).bernoulli_(0.5)  # dropout's random numbers
+
+    step()
+    ms = profile_step(step, torch.device("cpu"), n_steps=3)
+    assert ms["matrix products"] > 0 and ms["dropout's random numbers"] > 0
+    assert ms["Adam update"] == 0 and ms["everything else"] > 0
+    parts = sum(v for k, v in ms.items() if k != "total")
+    assert math.isclose(parts, ms["total"], rel_tol=1e-9)
+
+
 def test_latent_usage_counts_active_units_and_kl():
     from minicgmvae.diagnostics import latent_usage, model_latent_usage
 

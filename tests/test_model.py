@@ -536,6 +536,47 @@ print(platform.system(), platform.libc_ver()[0], before, applied, faults())
 """
 
 
+def test_component_log_densities_expanded_for_many_labels_agree_with_float64():
+    from minicgmvae.prior import EXPAND_ABOVE_LABELS, component_log_densities
+
+    torch.manual_seed(0)
+    b, d = 32, 16
+    for n_labels in (EXPAND_ABOVE_LABELS, EXPAND_ABOVE_LABELS + 1, 300):
+        z = torch.randn(b, d, requires_grad=True)
+        mu = (0.7 * torch.randn(n_labels, d)).requires_grad_()
+        logvar = (0.5 * torch.randn(n_labels, d)).requires_grad_()
+        out = component_log_densities(z, mu, logvar)
+        # the direct form, as the equation reads, in float64
+        z64, mu64, lv64 = (t.detach().double().requires_grad_() for t in (z, mu, logvar))
+        ref = log_normal(z64.unsqueeze(1), mu64.unsqueeze(0), lv64.unsqueeze(0))
+        if n_labels <= EXPAND_ABOVE_LABELS:  # few labels: exactly the direct float32 form
+            direct = log_normal(z.unsqueeze(1), mu.unsqueeze(0), logvar.unsqueeze(0))
+            assert torch.equal(out, direct)
+        torch.testing.assert_close(out.double(), ref, rtol=0, atol=1e-4)
+        w = torch.randn(b, n_labels, dtype=torch.float64)  # a random upstream gradient
+        grads = torch.autograd.grad((out.double() * w).sum(), (z, mu, logvar))
+        refs = torch.autograd.grad((ref * w).sum(), (z64, mu64, lv64))
+        for g, r in zip(grads, refs):
+            torch.testing.assert_close(g.double(), r, rtol=1e-4, atol=1e-4)
+
+
+def test_mixture_log_density_with_many_labels_matches_the_direct_form():
+    torch.manual_seed(1)
+    b, n_labels, d = 64, 500, 8
+    z, mu, logvar = torch.randn(b, d), 0.5 * torch.randn(n_labels, d), torch.randn(n_labels, d)
+    y = (torch.rand(b, n_labels) < 0.02).float()
+    y[0] = 0.0  # a sample with no label: the standard normal
+    ref = log_normal(z.double().unsqueeze(1), mu.double(), logvar.double())
+    ref = ref.masked_fill(y < 0.5, float("-inf")).logsumexp(1) - y.sum(1).clamp(min=1).log()
+    out = mixture_log_density(z, y, mu, logvar)
+    torch.testing.assert_close(out[1:].double(), ref[1:], rtol=0, atol=1e-4)
+    torch.testing.assert_close(out[0], log_standard_normal_ref(z[0]))
+
+
+def log_standard_normal_ref(z: torch.Tensor) -> torch.Tensor:
+    return -0.5 * (math.log(2 * math.pi) + z.pow(2)).sum(-1)
+
+
 def test_keep_freed_memory_stops_the_page_faults_of_repeated_buffers():
     import subprocess
     import sys

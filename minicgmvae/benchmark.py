@@ -13,7 +13,11 @@ process, so that its peak memory is its own. For each it reports
   at the same thread count. No implementation of this model can beat it on this machine.
 
 Benchmark on a quiet machine and keep threads <= cores: two processes with 2 threads each
-on 2 cores run many times slower.
+on 2 cores run many times slower. ``--repeat N`` lets the datasets take turns N times, so
+that a slow spell of a shared machine falls on all of them.
+
+:func:`profile_step` splits the time of one training step by groups of operators (matrix
+products, the Adam update, dropout's random numbers, the rest); chapter 5 uses it.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from .errors import MiniCGMVAEError
 MAIN = ("example_f1", "micro_f1", "macro_f1", "hamming_accuracy")
 
 
-def _threads(n: int | None) -> None:
+def _setup_process(n: int | None) -> None:
     """Set up this process for training: ``n`` torch threads (if given), freed memory reused."""
     from .device import keep_freed_memory
 
@@ -83,7 +83,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from .baselines import run_baseline
     from .protocols import format_table
 
-    _threads(args.threads)
+    _setup_process(args.threads)
     data = _load(args)
     kw: dict[str, Any] = {}
     if args.method in ("mlp", "asl"):
@@ -154,7 +154,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .config import paper_settings
     from .experiments import train_seeds
 
-    _threads(args.threads)
+    _setup_process(args.threads)
     data = _load(args)
     over = _overrides(args.set)
     if args.epochs:
@@ -224,7 +224,7 @@ def _resume_record(path: Path | None, resume: bool) -> dict[str, Any] | None:
 def cmd_ablate(args: argparse.Namespace) -> int:
     from .ablations import run_ablation, seed_values
 
-    _threads(args.threads)
+    _setup_process(args.threads)
     data = _load(args)
     out = Path(args.out) if args.out else None
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
@@ -255,7 +255,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
 def cmd_efficiency(args: argparse.Namespace) -> int:
     from .data_efficiency import run_data_efficiency
 
-    _threads(args.threads)
+    _setup_process(args.threads)
     data = _load(args)
     out = Path(args.out) if args.out else None
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))

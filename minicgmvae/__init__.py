@@ -6,7 +6,8 @@ assignments import from here or from the submodules named after each idea:
 =====================  ===============================================================
 ``datasets``           load_dataset, from_arrays, load_arff_dataset, MultiLabelData
 ``metrics``            example_f1, micro_f1, macro_f1, hamming_accuracy, precision_at_k
-``protocols``          paper_protocol, honest_protocol, evaluate_both
+``protocols``          paper_protocol, honest_protocol, honest_per_metric_protocol,
+                       evaluate_both
 ``baselines``          binary_relevance, classifier_chain, mlp_baseline, ml_knn,
                        asl_mlp_baseline
 ``gaussian``, ``kl``   reparameterize, log_normal, kl_monte_carlo, kl_gaussians
@@ -18,7 +19,7 @@ assignments import from here or from the submodules named after each idea:
 ``model``              CGMVAE
 ``config``             ModelConfig, TrainConfig, paper_settings
 ``training``           fit, predict_proba
-``experiments``        train_seeds, evaluate_model
+``experiments``        train_seeds, evaluate_model, rescore_runs
 ``diagnostics``        latent_usage, collapse_report, embedding_cooccurrence
 ``subsets``            training_subset, most_frequent_labels
 ``ablations``          VARIANTS, run_ablation, seed_ranges_separate
@@ -54,7 +55,7 @@ from .errors import (
     DownloadError,
     MiniCGMVAEError,
 )
-from .experiments import evaluate_model, train_seeds
+from .experiments import evaluate_model, rescore_runs, train_seeds
 from .gaussian import log_normal, reparameterize
 from .kl import kl_gaussians, kl_monte_carlo
 from .label_embeddings import LabelEmbeddings
@@ -70,7 +71,7 @@ from .metrics import (
 )
 from .model import CGMVAE
 from .prior import label_set_gaussian, mixture_log_density, prior_log_density
-from .protocols import evaluate_both, honest_protocol, paper_protocol
+from .protocols import evaluate_both, honest_per_metric_protocol, honest_protocol, paper_protocol
 from .training import FitResult, fit, predict_proba
 
 __version__ = "0.1.0"
@@ -108,6 +109,7 @@ __all__ = [
     "from_arrays",
     "get_device",
     "hamming_accuracy",
+    "honest_per_metric_protocol",
     "honest_protocol",
     "keep_freed_memory",
     "kl_gaussians",
@@ -132,6 +134,7 @@ __all__ = [
     "run_baseline",
     "save_checkpoint",
     "subset_accuracy",
+    "rescore_runs",
     "train_seeds",
 ]
 

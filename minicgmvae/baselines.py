@@ -690,7 +690,7 @@ def run_baseline(
             ``k=10``).
 
     Returns:
-        ``{"dataset", "method", "seed", "params", "protocols": {"paper", "honest", "t=0.5"},
+        ``{"dataset", "method", "seed", "params", "protocols": {"paper", "honest", ...},
         "wall_time_s", "provenance", ["C_search"], ["scores_val", "scores_test"]}``.
     """
     if method not in BASELINES:

@@ -35,6 +35,7 @@ def test_public_names_are_stable():
         "hamming_accuracy",
         "paper_protocol",
         "honest_protocol",
+        "honest_per_metric_protocol",
         "get_device",
     }
     assert core <= set(minicgmvae.__all__)

@@ -141,7 +141,7 @@ def test_run_baseline_record_is_json(data):
     rec = run_baseline(data, "br", seed=0, C_grid=(0.01, 1.0))
     text = json.dumps(rec, allow_nan=False)
     assert json.loads(text)["method"] == "br"
-    assert set(rec["protocols"]) == {"paper", "honest", "t=0.5"}
+    assert set(rec["protocols"]) == {"paper", "honest", "honest-per-metric", "t=0.5"}
     assert rec["dataset"] == "synthetic" and rec["seed"] == 0
     assert [r["C"] for r in rec["C_search"]] == [0.01, 1.0]
     best = max(rec["C_search"], key=lambda r: r["val_macro_f1"])
@@ -412,7 +412,7 @@ def test_run_baseline_new_methods(data):
     for rec, method in ((knn, "mlknn"), (asl, "asl")):
         json.dumps(rec, allow_nan=False)
         assert rec["method"] == method
-        assert set(rec["protocols"]) == {"paper", "honest", "t=0.5"}
+        assert set(rec["protocols"]) == {"paper", "honest", "honest-per-metric", "t=0.5"}
     assert knn["params"]["k"] == 7
     assert np.asarray(knn["scores_test"]).shape == data.y_test.shape
     assert asl["params"]["loss"] == "asl" and asl["params"]["epochs"] == 2

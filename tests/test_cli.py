@@ -62,7 +62,7 @@ def test_baseline_prints_and_writes_both_protocols(env, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "br paper" in out.stdout and "br honest" in out.stdout
     record = json.loads((tmp_path / "baseline-emotions-br.json").read_text())
-    assert {"paper", "honest", "t=0.5"} <= set(record["protocols"])
+    assert {"paper", "honest", "honest-per-metric", "t=0.5"} <= set(record["protocols"])
     assert 0 < record["protocols"]["paper"]["metrics"]["example_f1"] <= 1
 
 
@@ -107,6 +107,33 @@ def test_train_then_evaluate(env, tmp_path):
         ["evaluate", str(tmp_path / "seed-1.pt"), "--dataset", "yeast", "--device", "cpu"], env
     )
     assert out.returncode == 2 and "labels" in out.stderr and "Traceback" not in out.stderr
+
+    # A record written before a protocol existed: re-scoring the folder adds it back, and the
+    # protocols it kept must be reproduced by the checkpoints.
+    older = json.loads((tmp_path / "metrics.json").read_text())
+    for r in older["runs"]:
+        del r["protocols"]["honest-per-metric"]
+    del older["summary"]["honest-per-metric"]
+    (tmp_path / "metrics.json").write_text(json.dumps(older))
+    rescore = ["evaluate", str(tmp_path), "--dataset", "emotions", "--device", "cpu"]
+    out = run([*rescore, "--update"], env)
+    assert out.returncode == 0, out.stderr
+    assert "2 checkpoints" in out.stdout and "added: honest-per-metric" in out.stdout
+    again = json.loads((tmp_path / "metrics.json").read_text())
+    for r_new, r_old in zip(again["runs"], result["runs"]):
+        assert r_new["protocols"] == r_old["protocols"]
+        assert r_new["history"] == r_old["history"]
+    assert again["summary"] == result["summary"]
+    assert again["rescored"][-1]["added"] == ["honest-per-metric"]
+    # a stored number the checkpoint does not give: refused, nothing rewritten
+    again["runs"][1]["protocols"]["paper"]["metrics"]["micro_f1"] += 0.01
+    (tmp_path / "metrics.json").write_text(json.dumps(again))
+    out = run([*rescore, "--update"], env)
+    assert out.returncode == 2 and "does not reproduce" in out.stderr and "seed 2" in out.stderr
+    assert json.loads((tmp_path / "metrics.json").read_text()) == again
+    # another dataset's folder
+    out = run(["evaluate", str(tmp_path), "--dataset", "yeast", "--device", "cpu"], env)
+    assert out.returncode == 2 and "'emotions' run" in out.stderr
 
 
 def test_bad_input_gives_one_clear_line(env, tmp_path):

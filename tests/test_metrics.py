@@ -31,6 +31,7 @@ from minicgmvae.protocols import (
     evaluate_both,
     fixed_threshold,
     format_table,
+    honest_per_metric_protocol,
     honest_protocol,
     paper_protocol,
 )
@@ -299,10 +300,52 @@ def test_honest_protocol_follows_validation():
     assert honest_protocol(y, s, y, s, select_by="hamming_accuracy").thresholds["micro_f1"] == 0.9
 
 
+def test_honest_per_metric_protocol_chooses_each_threshold_on_validation():
+    rng = np.random.default_rng(3)
+    y_val = (rng.random((70, 6)) < 0.3).astype(int)
+    s_val = np.clip(0.5 * y_val + rng.normal(0.2, 0.25, y_val.shape), 0, 1)
+    y_test = (rng.random((120, 6)) < 0.3).astype(int)
+    s_test = np.clip(0.5 * y_test + rng.normal(0.2, 0.25, y_test.shape), 0, 1)
+
+    res = honest_per_metric_protocol(y_val, s_val, y_test, s_test)
+    assert res.protocol == "honest-per-metric" and res.select_by is None
+    on_val = paper_protocol(y_val, s_val)  # the oracle's choice, made on validation
+    for m in THRESHOLD_METRICS:
+        t_m = res.thresholds[m]
+        assert t_m == on_val.thresholds[m]
+        assert res.metrics[m] == all_metrics(y_test, s_test, t_m)[m]
+    # these scores make the metrics disagree, so the thresholds differ between metrics
+    assert len({res.thresholds[m] for m in THRESHOLD_METRICS}) > 1
+    # each metric is at least as good as under the one-threshold protocol, on validation
+    for m in THRESHOLD_METRICS:
+        one = honest_protocol(y_val, s_val, y_val, s_val, select_by="macro_f1")
+        assert honest_per_metric_protocol(y_val, s_val, y_val, s_val).metrics[m] >= (
+            one.metrics[m] - 1e-12
+        )
+    # the test labels score but never choose
+    y_other = (rng.random(y_test.shape) < 0.5).astype(int)
+    assert honest_per_metric_protocol(y_val, s_val, y_other, s_test).thresholds == res.thresholds
+    # with validation = test it is the paper's protocol
+    same = honest_per_metric_protocol(y_test, s_test, y_test, s_test)
+    assert same.metrics == paper_protocol(y_test, s_test).metrics
+    assert res.metrics["precision_at_1"] == paper_protocol(y_test, s_test).metrics["precision_at_1"]
+
+
+def test_honest_per_metric_protocol_reports_nan_for_a_metric_undefined_on_validation():
+    # validation: no true labels and scores below every threshold -> example-F1 undefined
+    y_val, s_val = np.zeros((4, 3), dtype=int), np.full((4, 3), 0.05)
+    y_test = np.array([[1, 0, 0], [0, 1, 1]])
+    s_test = np.array([[0.9, 0.1, 0.1], [0.2, 0.8, 0.7]])
+    res = honest_per_metric_protocol(y_val, s_val, y_test, s_test)
+    assert np.isnan(res.metrics["example_f1"]) and res.thresholds["example_f1"] is None
+    assert res.metrics["hamming_accuracy"] == all_metrics(y_test, s_test, 0.5)["hamming_accuracy"]
+    json.dumps(res.to_dict(), allow_nan=False)
+
+
 def test_evaluate_both_and_serialisation():
     y, s = _one_sample_case()
     out = evaluate_both(y, s, y, s)
-    assert set(out) == {"paper", "honest", "t=0.5"}
+    assert set(out) == {"paper", "honest", "honest-per-metric", "t=0.5"}
     assert out["t=0.5"].protocol == "t=0.5"
     for r in out.values():
         d = r.to_dict()
@@ -353,6 +396,9 @@ def test_format_table():
         lambda: threshold_sweep(np.zeros((2, 2)), np.zeros((2, 2)), []),
         lambda: threshold_sweep(np.zeros((2, 2)), np.zeros((2, 2)), [0.5, np.nan]),
         lambda: honest_protocol(  # validation and test label counts differ
+            np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 3)), np.zeros((2, 3))
+        ),
+        lambda: honest_per_metric_protocol(
             np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 3)), np.zeros((2, 3))
         ),
     ],

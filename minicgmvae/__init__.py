@@ -131,10 +131,10 @@ __all__ = [
     "predict_proba",
     "prior_log_density",
     "reparameterize",
+    "rescore_runs",
     "run_baseline",
     "save_checkpoint",
     "subset_accuracy",
-    "rescore_runs",
     "train_seeds",
 ]
 

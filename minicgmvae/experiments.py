@@ -164,6 +164,11 @@ def train_seeds(
     }
 
 
+def _as_json(obj: Any) -> Any:
+    """``obj`` as it reads back from JSON (tuples become lists), for comparisons."""
+    return json.loads(json.dumps(obj))
+
+
 def _same_value(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is b
@@ -200,9 +205,8 @@ def rescore_runs(
     for run in record["runs"]:
         path = Path(checkpoint_dir) / f"seed-{run['seed']}.pt"
         ckpt = load_checkpoint(path)
-        as_json = json.loads(json.dumps(ckpt["model_config"]))  # tuples become lists
         if (
-            as_json != record["model_config"]
+            _as_json(ckpt["model_config"]) != _as_json(record["model_config"])
             or ckpt.get("train_config", {}).get("seed") != run["seed"]
             or ckpt.get("best_epoch") != run["best_epoch"]
         ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from types import SimpleNamespace
 
@@ -646,3 +647,36 @@ def test_epoch_callback_sees_every_epoch_and_changes_nothing():
     assert len(curves["curves"]["val_macro_f1"]) == 3
     assert curves["rules"]["val_macro_f1"]["epoch"] == plain.best_epoch
     assert set(curves["rules"]["last_epoch"]["test"]) == {"paper", "t=0.5"}
+
+
+def test_rescore_runs_adds_a_protocol_and_refuses_what_the_checkpoints_do_not_reproduce(
+    tmp_path,
+):
+    import shutil
+
+    from minicgmvae.experiments import rescore_runs, train_seeds
+
+    data = toy_data()
+    record = train_seeds(
+        data, [1, 2], small_config(), TrainConfig(epochs=2, t0=2), device="cpu",
+        out_dir=tmp_path, progress=False,
+    )  # fmt: skip
+    older = copy.deepcopy(record)  # as written before the per-metric protocol existed
+    for run in older["runs"]:
+        del run["protocols"]["honest-per-metric"]
+    again = rescore_runs(older, data, tmp_path)
+    assert [r["protocols"] for r in again["runs"]] == [r["protocols"] for r in record["runs"]]
+    assert again["summary"] == record["summary"]
+    assert again["rescored"][-1]["added"] == ["honest-per-metric"]
+    assert rescore_runs(record, data, tmp_path)["rescored"][-1]["added"] == []
+
+    # other data of the same sizes: the stored numbers are not reproduced
+    with pytest.raises(CheckpointError, match="does not reproduce"):
+        rescore_runs(record, toy_data(seed=1), tmp_path)
+    # a split of other sizes is refused before any checkpoint is read
+    with pytest.raises(DataValueError, match="split"):
+        rescore_runs(record, toy_data(n=200), tmp_path)
+    # seed 1's checkpoint under seed 2's name
+    shutil.copy(tmp_path / "seed-1.pt", tmp_path / "seed-2.pt")
+    with pytest.raises(CheckpointError, match="seed 2"):
+        rescore_runs(record, data, tmp_path)

@@ -19,7 +19,7 @@ assignments import from here or from the submodules named after each idea:
 ``model``              CGMVAE
 ``config``             ModelConfig, TrainConfig, paper_settings
 ``training``           fit, predict_proba
-``experiments``        train_seeds, evaluate_model, rescore_runs
+``experiments``        train_seeds, evaluate_model, rescore_runs, merge_seed_records
 ``diagnostics``        latent_usage, collapse_report, embedding_cooccurrence
 ``subsets``            training_subset, most_frequent_labels
 ``ablations``          VARIANTS, run_ablation, seed_ranges_separate
@@ -55,7 +55,7 @@ from .errors import (
     DownloadError,
     MiniCGMVAEError,
 )
-from .experiments import evaluate_model, rescore_runs, train_seeds
+from .experiments import evaluate_model, merge_seed_records, rescore_runs, train_seeds
 from .gaussian import log_normal, reparameterize
 from .kl import kl_gaussians, kl_monte_carlo
 from .label_embeddings import LabelEmbeddings
@@ -121,6 +121,7 @@ __all__ = [
     "load_dataset",
     "log_normal",
     "macro_f1",
+    "merge_seed_records",
     "micro_f1",
     "mixture_log_density",
     "mlp_baseline",

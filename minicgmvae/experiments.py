@@ -164,6 +164,46 @@ def train_seeds(
     }
 
 
+def merge_seed_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One record from several :func:`train_seeds` records of the same experiment.
+
+    Seeds trained by separate commands (``train --first-seed ...``, e.g. in parallel) become
+    one record: the runs in the order given, the summary over all of them, the seeds listed
+    in ``train_config``, the wall time summed. The first record's provenance stays at the top;
+    the others' are kept, in order, under ``"merged_provenance"``.
+
+    Raises:
+        ValueError: the records differ in dataset, split, model settings or training
+            settings other than the seed, or share a seed.
+    """
+    if not records:
+        raise ValueError("merge_seed_records needs at least one record.")
+    first = records[0]
+
+    def key(rec: dict[str, Any]) -> Any:
+        tc = {k: v for k, v in rec["train_config"].items() if k != "seed"}
+        return _as_json([rec["dataset"], rec["split"], rec["model_config"], tc])
+
+    for rec in records[1:]:
+        if key(rec) != key(first):
+            raise ValueError(
+                f"Cannot merge: the record of seeds {[r['seed'] for r in rec['runs']]} has "
+                "another dataset, split, model or training settings than the first."
+            )
+    runs = [run for rec in records for run in rec["runs"]]
+    seeds = [run["seed"] for run in runs]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"Cannot merge: a seed appears twice in {seeds}.")
+    return {
+        **first,
+        "train_config": {**first["train_config"], "seed": seeds},
+        "runs": runs,
+        "summary": summarise(runs),
+        "wall_seconds": float(sum(rec["wall_seconds"] for rec in records)),
+        "merged_provenance": [rec["provenance"] for rec in records[1:]],
+    }
+
+
 def _as_json(obj: Any) -> Any:
     """``obj`` as it reads back from JSON (tuples become lists), for comparisons."""
     return json.loads(json.dumps(obj))

@@ -680,3 +680,23 @@ def test_rescore_runs_adds_a_protocol_and_refuses_what_the_checkpoints_do_not_re
     shutil.copy(tmp_path / "seed-1.pt", tmp_path / "seed-2.pt")
     with pytest.raises(CheckpointError, match="seed 2"):
         rescore_runs(record, data, tmp_path)
+
+
+def test_merge_seed_records_joins_seeds_of_one_experiment_and_refuses_others():
+    from minicgmvae.experiments import merge_seed_records, train_seeds
+
+    data = toy_data()
+    cfg, tc = small_config(), TrainConfig(epochs=1, t0=1)
+    a = train_seeds(data, [1, 2], cfg, tc, device="cpu", progress=False)
+    b = train_seeds(data, [3], cfg, tc, device="cpu", progress=False)
+    both = train_seeds(data, [1, 2, 3], cfg, tc, device="cpu", progress=False)
+    merged = merge_seed_records([a, b])
+    assert [r["seed"] for r in merged["runs"]] == merged["train_config"]["seed"] == [1, 2, 3]
+    # the same numbers as one command that trained all three seeds
+    assert merged["summary"] == both["summary"]
+    assert merged["merged_provenance"] == [b["provenance"]]
+    with pytest.raises(ValueError, match="seed appears twice"):
+        merge_seed_records([a, a])
+    other = train_seeds(data, [4], small_config(kl_weight=1.0), tc, device="cpu", progress=False)
+    with pytest.raises(ValueError, match="settings"):
+        merge_seed_records([a, other])

@@ -232,8 +232,8 @@ def _rescore_folder(args: argparse.Namespace) -> int:
     result["rescored"][-1]["provenance"]["command"] = _command()
     added = result["rescored"][-1]["added"]
     print(
-        f"{len(result['runs'])} checkpoints in {args.checkpoint} reproduce their stored "
-        f"protocols; added: {', '.join(added) or 'none'}"
+        f"{args.checkpoint}: the checkpoints of seeds {[r['seed'] for r in result['runs']]} "
+        f"reproduce their stored protocols; added: {', '.join(added) or 'none'}"
     )
     print(summary_table(result))
     if args.update and added:

@@ -118,7 +118,7 @@ def test_train_then_evaluate(env, tmp_path):
     rescore = ["evaluate", str(tmp_path), "--dataset", "emotions", "--device", "cpu"]
     out = run([*rescore, "--update"], env)
     assert out.returncode == 0, out.stderr
-    assert "2 checkpoints" in out.stdout and "added: honest-per-metric" in out.stdout
+    assert "seeds [1, 2] reproduce" in out.stdout and "added: honest-per-metric" in out.stdout
     again = json.loads((tmp_path / "metrics.json").read_text())
     for r_new, r_old in zip(again["runs"], result["runs"]):
         assert r_new["protocols"] == r_old["protocols"]

@@ -221,14 +221,18 @@ def _rescore_folder(args: argparse.Namespace) -> int:
     from .errors import CheckpointError
     from .experiments import rescore_runs
 
-    _setup_process(args.threads)
     path = args.checkpoint / "metrics.json"
     if not path.is_file():
         raise CheckpointError(f"{args.checkpoint} holds no metrics.json from 'train --out'.")
     record = json.loads(path.read_text())
     if record.get("dataset") != args.dataset:
         raise CheckpointError(f"{path} is a {record.get('dataset')!r} run, not {args.dataset!r}.")
-    result = rescore_runs(record, _load(args), args.checkpoint, device=args.device)
+    # By default, score where the run was scored (device, threads): the same float sums, so
+    # no probability can land on the other side of a threshold.
+    made = record.get("provenance", {})
+    _setup_process(args.threads or made.get("torch_threads"))
+    device = (made.get("device") or "auto") if args.device == "auto" else args.device
+    result = rescore_runs(record, _load(args), args.checkpoint, device=device)
     result["rescored"][-1]["provenance"]["command"] = _command()
     added = result["rescored"][-1]["added"]
     print(
@@ -385,10 +389,15 @@ def build_parser() -> argparse.ArgumentParser:
         "checkpoint",
         type=Path,
         help="a checkpoint, or a folder from 'train --out': its checkpoints are scored again "
-        "and must reproduce the protocols in its metrics.json",
+        "(by default on the run's device and thread count) and must reproduce the protocols "
+        "in its metrics.json",
     )
     _data_args(e)
-    e.add_argument("--device", default="auto")
+    e.add_argument(
+        "--device",
+        default="auto",
+        help="auto, cpu, cuda, ...; with a folder, auto means the device the run was scored on",
+    )
     e.add_argument(
         "--update",
         action="store_true",

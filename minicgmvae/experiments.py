@@ -31,8 +31,6 @@ from .errors import CheckpointError, DataValueError
 from .protocols import evaluate_both
 from .training import FitResult, fit, predict_proba
 
-PROTOCOLS = ("paper", "honest", "honest-per-metric", "t=0.5")
-
 
 def provenance(device: str | None = None) -> dict[str, Any]:
     """Where a result came from: commit, package versions, device, threads, date."""

@@ -218,7 +218,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _rescore_folder(args: argparse.Namespace) -> int:
     """``evaluate FOLDER``: the checkpoints of a ``train --out FOLDER`` run, scored again."""
-    from .errors import CheckpointError
+    from .device import get_device
+    from .errors import CheckpointError, DeviceError
     from .experiments import rescore_runs
 
     path = args.checkpoint / "metrics.json"
@@ -231,7 +232,18 @@ def _rescore_folder(args: argparse.Namespace) -> int:
     # no probability can land on the other side of a threshold.
     made = record.get("provenance", {})
     _setup_process(args.threads or made.get("torch_threads"))
-    device = (made.get("device") or "auto") if args.device == "auto" else args.device
+    device = args.device
+    if device == "auto" and made.get("device"):
+        device = made["device"]
+        try:
+            get_device(device)
+        except DeviceError as exc:
+            raise DeviceError(
+                f"{args.checkpoint} was scored on {device!r}, which this machine does not have. "
+                "Pass --device cpu (or another device) to score it here: the float sums then "
+                "run in another order, and nothing is written unless every stored number "
+                "comes out the same."
+            ) from exc
     result = rescore_runs(record, _load(args), args.checkpoint, device=device)
     result["rescored"][-1]["provenance"]["command"] = _command()
     added = result["rescored"][-1]["added"]

@@ -134,6 +134,14 @@ def test_train_then_evaluate(env, tmp_path):
     # another dataset's folder
     out = run(["evaluate", str(tmp_path), "--dataset", "yeast", "--device", "cpu"], env)
     assert out.returncode == 2 and "'emotions' run" in out.stderr
+    # a run scored on a GPU, re-scored by default where there is none: told how to go on
+    if not __import__("torch").cuda.is_available():
+        again["provenance"]["device"] = "cuda"
+        (tmp_path / "metrics.json").write_text(json.dumps(again))
+        out = run(["evaluate", str(tmp_path), "--dataset", "emotions", "--update"], env)
+        assert out.returncode == 2 and "was scored on 'cuda'" in out.stderr
+        assert "--device cpu" in out.stderr and "Traceback" not in out.stderr
+        assert json.loads((tmp_path / "metrics.json").read_text()) == again
 
 
 def test_bad_input_gives_one_clear_line(env, tmp_path):

@@ -31,10 +31,12 @@ assignments import from here or from the submodules named after each idea:
 
 from __future__ import annotations
 
+from ._compat import install_moved_finder
+from ._version import __version__
 from .baselines import binary_relevance, classifier_chain, mlp_baseline, run_baseline
 from .checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig, paper_settings
-from .datasets import (
+from .data.datasets import (
     MultiLabelData,
     dataset_info,
     from_arrays,
@@ -55,7 +57,6 @@ from .errors import (
     DownloadError,
     MiniCGMVAEError,
 )
-from .experiments import evaluate_model, merge_seed_records, rescore_runs, train_seeds
 from .gaussian import log_normal, reparameterize
 from .kl import kl_gaussians, kl_monte_carlo
 from .label_embeddings import LabelEmbeddings
@@ -72,9 +73,8 @@ from .metrics import (
 from .model import CGMVAE
 from .prior import label_set_gaussian, mixture_log_density, prior_log_density
 from .protocols import evaluate_both, honest_per_metric_protocol, honest_protocol, paper_protocol
+from .studies.experiments import evaluate_model, merge_seed_records, rescore_runs, train_seeds
 from .training import FitResult, fit, predict_proba
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CGMVAE",
@@ -140,9 +140,13 @@ __all__ = [
 ]
 
 
+install_moved_finder(__name__)
+
+
 def __getattr__(name: str) -> object:
-    """Old public names, with a DeprecationWarning (``_compat.RENAMED``), and the
-    ``checks`` submodule, imported on first use."""
+    """Old public names and moved modules' old paths, with a DeprecationWarning
+    (``_compat.RENAMED`` and ``_compat.MOVED``), and the ``checks`` submodule, imported on
+    first use."""
     from ._compat import resolve
 
     return resolve(__name__, name)

@@ -15,17 +15,44 @@ plain ``import minicgmvae``, and ``python -m minicgmvae.checks`` runs a module t
 package has not imported already.
 
 No public name has been renamed yet, so :data:`RENAMED` is empty.
+
+Moved modules work the same way. When a module moves into a subpackage, add
+``"old": "new"`` to :data:`MOVED` (both dotted from the package, e.g.
+``"datasets": "data.datasets"``). ``import minicgmvae.old`` and ``minicgmvae.old`` then give
+the *same module object* as ``minicgmvae.new`` (so that ``monkeypatch.setattr`` on either
+path acts on the one module), after one ``DeprecationWarning`` per process that names the
+new path; ``python -m minicgmvae.old`` runs the new module's code.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 #: Old public name of ``minicgmvae`` -> its replacement, dotted from the package.
 RENAMED: dict[str, str] = {}
+
+#: Old module path of ``minicgmvae`` -> where the module lives now, dotted from the package.
+MOVED: dict[str, str] = {
+    "registry": "data.registry",
+    "download": "data.download",
+    "arffio": "data.arffio",
+    "datasets": "data.datasets",
+    "subsets": "data.subsets",
+    "experiments": "studies.experiments",
+    "ablations": "studies.ablations",
+    "data_efficiency": "studies.data_efficiency",
+    "benchmark": "studies.benchmark",
+    "paper_table": "studies.paper_table",
+    "book_results": "studies.book_results",
+}
 
 #: Submodules that ``minicgmvae.<name>`` imports on first use.
 LAZY_SUBMODULES: tuple[str, ...] = ("checks",)
@@ -66,6 +93,15 @@ def resolve(
     table = RENAMED if renamed is None else renamed
     if name in lazy:
         return importlib.import_module(f"{package}.{name}")
+    if name in MOVED:  # ``package.old`` before any ``import package.old``
+        new = f"{package}.{MOVED[name]}"
+        warnings.warn(
+            f"{package}.{name} has moved; import {new} instead", DeprecationWarning, stacklevel=3
+        )
+        module = importlib.import_module(new)
+        sys.modules[f"{package}.{name}"] = module  # later imports of the old path: no warning
+        setattr(sys.modules[package], name, module)
+        return module
     if name in table:
         new = table[name]
         warnings.warn(
@@ -75,3 +111,68 @@ def resolve(
         )
         return _lookup(package, new)
     raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+
+class _MovedSpec(importlib.machinery.ModuleSpec):
+    """The spec of an old path. Its ``parent`` is the new module's package, so that the
+    module's relative imports resolve when ``python -m <old path>`` runs its code."""
+
+    @property
+    def parent(self) -> str:
+        return self.loader.new.rpartition(".")[0]  # type: ignore[union-attr]
+
+
+class _MovedModuleLoader(importlib.abc.Loader):
+    """Loads an old module path as the module that now lives at ``new``."""
+
+    def __init__(self, new: str) -> None:
+        self.new = new
+        self._own_spec: importlib.machinery.ModuleSpec | None = None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        # The real module, not a copy. importlib will set its __spec__ to the old path's;
+        # exec_module puts its own back.
+        module = importlib.import_module(self.new)
+        self._own_spec = module.__spec__
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Nothing to run (the module ran under its new path); restore its own spec."""
+        if self._own_spec is not None:
+            module.__spec__ = self._own_spec
+
+    def get_code(self, fullname: str) -> types.CodeType | None:
+        """The new module's code, for ``python -m <old path>`` (runpy asks for it)."""
+        spec = importlib.util.find_spec(self.new)
+        loader = spec.loader if spec is not None else None
+        return loader.get_code(self.new) if loader is not None else None  # type: ignore[attr-defined]
+
+
+class MovedModuleFinder(importlib.abc.MetaPathFinder):
+    """Finds the old paths of moved modules (``package.old`` in ``moved``)."""
+
+    def __init__(self, package: str, moved: Mapping[str, str]) -> None:
+        self.package = package
+        self.moved = dict(moved)
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        prefix, _, name = fullname.rpartition(".")
+        if prefix != self.package or name not in self.moved:
+            return None
+        new = f"{self.package}.{self.moved[name]}"
+        warnings.warn(
+            f"{fullname} has moved; import {new} instead",
+            DeprecationWarning,
+            stacklevel=2,  # importlib's own frames are skipped: this names the import line
+        )
+        return _MovedSpec(fullname, _MovedModuleLoader(new))
+
+
+def install_moved_finder(package: str, moved: Mapping[str, str] = MOVED) -> None:
+    """Serve the old paths of ``package``'s moved modules (once per process)."""
+    if not any(
+        isinstance(f, MovedModuleFinder) and f.package == package for f in sys.meta_path
+    ):
+        sys.meta_path.append(MovedModuleFinder(package, moved))

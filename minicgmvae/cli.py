@@ -47,7 +47,7 @@ def _write_json(path: Path, obj: Any) -> Path:
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from .datasets import dataset_info, list_datasets
+    from .data.datasets import dataset_info, list_datasets
 
     infos = [dataset_info(n) for n in list_datasets()]
     if args.json:
@@ -72,7 +72,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    from .datasets import load_dataset
+    from .data.datasets import load_dataset
 
     return load_dataset(
         args.dataset, val_fraction=args.val_fraction, seed=args.split_seed, standardize=not args.raw
@@ -110,7 +110,7 @@ def _pm(stats: dict[str, Any]) -> str:
 
 def summary_table(result: dict[str, Any]) -> str:
     """Mean ± std per protocol, with the paper's row and the authors' code on this split."""
-    from .paper_table import AUTHORS_CODE_ON_MULAN, PAPER
+    from .studies.paper_table import AUTHORS_CODE_ON_MULAN, PAPER
 
     labels = {
         "example_f1": "ex-F1",
@@ -152,7 +152,7 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .config import paper_settings
-    from .experiments import train_seeds
+    from .studies.experiments import train_seeds
 
     _setup_process(args.threads)
     data = _load(args)
@@ -192,8 +192,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint, model_from_checkpoint
     from .device import get_device
     from .errors import DataValueError
-    from .experiments import evaluate_model
     from .protocols import format_table
+    from .studies.experiments import evaluate_model
 
     if args.checkpoint.is_dir():
         return _rescore_folder(args)
@@ -220,7 +220,7 @@ def _rescore_folder(args: argparse.Namespace) -> int:
     """``evaluate FOLDER``: the checkpoints of a ``train --out FOLDER`` run, scored again."""
     from .device import get_device
     from .errors import CheckpointError, DeviceError
-    from .experiments import rescore_runs
+    from .studies.experiments import rescore_runs
 
     path = args.checkpoint / "metrics.json"
     if not path.is_file():
@@ -265,7 +265,7 @@ def _resume_record(path: Path | None, resume: bool) -> dict[str, Any] | None:
 
 
 def cmd_ablate(args: argparse.Namespace) -> int:
-    from .ablations import run_ablation, seed_values
+    from .studies.ablations import run_ablation, seed_values
 
     _setup_process(args.threads)
     data = _load(args)
@@ -296,7 +296,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
 
 
 def cmd_efficiency(args: argparse.Namespace) -> int:
-    from .data_efficiency import run_data_efficiency
+    from .studies.data_efficiency import run_data_efficiency
 
     _setup_process(args.threads)
     data = _load(args)
@@ -328,7 +328,7 @@ def cmd_efficiency(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace, rest: list[str]) -> int:
-    from .benchmark import main as bench
+    from .studies.benchmark import main as bench
 
     return bench(rest)
 
@@ -343,7 +343,7 @@ def _data_args(p: argparse.ArgumentParser) -> None:
 
 
 def _study_args(p: argparse.ArgumentParser) -> None:
-    from .ablations import ABLATION_EPOCHS
+    from .studies.ablations import ABLATION_EPOCHS
 
     p.add_argument("--seeds", type=int, default=3, help="number of seeds (3)")
     p.add_argument("--first-seed", type=int, default=1, help="first seed (1)")

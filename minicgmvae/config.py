@@ -10,9 +10,12 @@ the only per-dataset settings the authors made public.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Literal, get_args
 
-from .prior import PRIORS
+#: The priors of the latent space (:mod:`minicgmvae.prior` computes each); the mixture is
+#: C-GMVAE's, the other two are the ablations'.
+PriorName = Literal["mixture", "label_gaussian", "standard_normal"]
+PRIORS: tuple[str, ...] = get_args(PriorName)
 
 KL_ESTIMATORS = ("monte_carlo", "closed_form")
 

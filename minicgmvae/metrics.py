@@ -36,7 +36,6 @@ __all__ = [
     "PAPER_THRESHOLDS",
     "MAIN_METRICS",
     "THRESHOLD_METRICS",
-    "binarize",
     "example_f1",
     "micro_f1",
     "macro_f1",
@@ -153,11 +152,6 @@ def _check_threshold(threshold: float) -> float:
     if not np.isfinite(t):
         raise DataValueError(f"threshold must be finite; got {threshold!r}.")
     return t
-
-
-def binarize(scores: ArrayLike, threshold: float = 0.5) -> np.ndarray:
-    """Predictions from scores: ``pred = scores >= threshold``; (N, L) -> bool (N, L)."""
-    return _check_scores(scores) >= _check_threshold(threshold)
 
 
 # --------------------------------------------------------------------------------------------

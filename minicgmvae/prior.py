@@ -22,15 +22,11 @@ spirit to MPVAE's unimodal label-conditioned prior. Book: chapter "The mixture p
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 from torch import Tensor
 
+from .config import PRIORS, PriorName
 from .gaussian import LOG_2PI, log_normal, log_standard_normal
-
-PriorName = Literal["mixture", "label_gaussian", "standard_normal"]
-PRIORS: tuple[str, ...] = ("mixture", "label_gaussian", "standard_normal")
 
 # With more labels than this, component_log_densities expands the square into matrix products.
 EXPAND_ABOVE_LABELS = 64

@@ -30,7 +30,7 @@ from tqdm.std import tqdm  # a text bar: works in terminals, notebooks and the b
 
 from .checkpoint import check_state_dict, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
-from .datasets import SplitData
+from .data.datasets import SplitData
 from .device import get_device
 from .errors import CheckpointError, DataValueError
 from .metrics import PAPER_THRESHOLDS, torch_f1_sweep

@@ -22,7 +22,7 @@ from minicgmvae.baselines import (
     mlp_baseline,
     run_baseline,
 )
-from minicgmvae.datasets import from_arrays
+from minicgmvae.data.datasets import from_arrays
 from minicgmvae.errors import DataValueError
 from minicgmvae.metrics import PAPER_THRESHOLDS, all_metrics, threshold_sweep
 from minicgmvae.protocols import evaluate_both

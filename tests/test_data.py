@@ -22,10 +22,10 @@ import arff
 import numpy as np
 import pytest
 
-from minicgmvae import datasets as ds_mod
-from minicgmvae import download, registry
-from minicgmvae.arffio import read_arff, read_mulan_xml
-from minicgmvae.datasets import (
+from minicgmvae.data import datasets as ds_mod
+from minicgmvae.data import download, registry
+from minicgmvae.data.arffio import read_arff, read_mulan_xml
+from minicgmvae.data.datasets import (
     MultiLabelData,
     dataset_info,
     from_arrays,
@@ -34,7 +34,7 @@ from minicgmvae.datasets import (
     load_dataset,
     validate_arrays,
 )
-from minicgmvae.download import fetch, resolve_cache_dir
+from minicgmvae.data.download import fetch, resolve_cache_dir
 from minicgmvae.errors import (
     ChecksumError,
     DataFormatError,
@@ -340,7 +340,7 @@ def test_fetch_from_local_mirror(kind: str, mirror: Path, tmp_path: Path,
     path = fetch("emotions", "emotions.xml", cache_dir=tmp_path, mirror=m, progress=False)
     assert path == tmp_path / "emotions" / "emotions.xml"
     assert download.sha256_file(path) == registry.get_spec("emotions").file("labels").sha256
-    assert not [p for p in leftovers(tmp_path) if p.endswith(".part")]
+    assert not [p for p in leftovers(tmp_path) if p.endswith((".part", ".tmp"))]
 
 
 def test_download_over_http_then_cached_without_rehashing(
@@ -352,7 +352,7 @@ def test_download_over_http_then_cached_without_rehashing(
         path = fetch("emotions", "emotions-train.arff", cache_dir=tmp_path, mirror=url)
     assert data.x_test.shape == (202, 72)
     assert download.sha256_file(path) == registry.get_spec("emotions").file("train").sha256
-    assert not [p for p in leftovers(tmp_path) if p.endswith(".part")]
+    assert not [p for p in leftovers(tmp_path) if p.endswith((".part", ".tmp"))]
 
     # A cached, stamped file is trusted without hashing it again (and without a server).
     def no_hash(p: object) -> str:

@@ -595,7 +595,7 @@ def test_keep_freed_memory_stops_the_page_faults_of_repeated_buffers():
 
 
 def test_profile_step_splits_a_step_into_its_groups():
-    from minicgmvae.benchmark import profile_step
+    from minicgmvae.studies.benchmark import profile_step
 
     a = torch.randn(128, 128)
 
@@ -629,8 +629,6 @@ def test_latent_usage_counts_active_units_and_kl():
 
 
 def test_epoch_callback_sees_every_epoch_and_changes_nothing():
-    from minicgmvae.experiments import epoch_curves
-
     data = toy_data()
     seen = []
     with_cb = fit(
@@ -643,10 +641,7 @@ def test_epoch_callback_sees_every_epoch_and_changes_nothing():
     plain = fit(data, small_config(), TrainConfig(epochs=3, seed=4), progress=False)
     assert [e for e, _ in seen] == [1, 2, 3]
     assert with_cb.history["loss"] == plain.history["loss"]
-    curves = epoch_curves(data, small_config(), TrainConfig(epochs=3, seed=4), progress=False)
-    assert len(curves["curves"]["val_macro_f1"]) == 3
-    assert curves["rules"]["val_macro_f1"]["epoch"] == plain.best_epoch
-    assert set(curves["rules"]["last_epoch"]["test"]) == {"paper", "t=0.5"}
+
 
 
 def test_rescore_runs_adds_a_protocol_and_refuses_what_the_checkpoints_do_not_reproduce(
@@ -654,7 +649,7 @@ def test_rescore_runs_adds_a_protocol_and_refuses_what_the_checkpoints_do_not_re
 ):
     import shutil
 
-    from minicgmvae.experiments import rescore_runs, train_seeds
+    from minicgmvae.studies.experiments import rescore_runs, train_seeds
 
     data = toy_data()
     record = train_seeds(
@@ -683,7 +678,7 @@ def test_rescore_runs_adds_a_protocol_and_refuses_what_the_checkpoints_do_not_re
 
 
 def test_merge_seed_records_joins_seeds_of_one_experiment_and_refuses_others():
-    from minicgmvae.experiments import merge_seed_records, train_seeds
+    from minicgmvae.studies.experiments import merge_seed_records, train_seeds
 
     data = toy_data()
     cfg, tc = small_config(), TrainConfig(epochs=1, t0=1)

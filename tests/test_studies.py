@@ -6,20 +6,20 @@ import numpy as np
 import pytest
 import torch
 
-from minicgmvae.ablations import (
+from minicgmvae.config import ModelConfig
+from minicgmvae.data.datasets import from_arrays
+from minicgmvae.data.subsets import most_frequent_labels, training_subset
+from minicgmvae.diagnostics import collapse_report, embedding_cooccurrence
+from minicgmvae.errors import DataValueError
+from minicgmvae.model import CGMVAE
+from minicgmvae.studies.ablations import (
     VARIANT_KEYS,
     get_variants,
     run_ablation,
     seed_ranges_separate,
     seed_values,
 )
-from minicgmvae.config import ModelConfig
-from minicgmvae.data_efficiency import get_cell, learning_curve, run_data_efficiency
-from minicgmvae.datasets import from_arrays
-from minicgmvae.diagnostics import collapse_report, embedding_cooccurrence
-from minicgmvae.errors import DataValueError
-from minicgmvae.model import CGMVAE
-from minicgmvae.subsets import most_frequent_labels, training_subset
+from minicgmvae.studies.data_efficiency import get_cell, learning_curve, run_data_efficiency
 
 
 def toy(n: int = 120, d: int = 5, n_labels: int = 4, seed: int = 0):
@@ -87,7 +87,11 @@ def test_embedding_cooccurrence_is_one_when_geometry_follows_the_labels():
     assert out["n_pairs"] == 10
     assert out["pearson"] == pytest.approx(1.0)
     assert out["spearman"] > 0.95  # (tied phi values may swap ranks by rounding)
-    assert embedding_cooccurrence(-E.flip(0), y)["spearman"] < 0.5
+    # and cosines that fall as phi rises: the measure reports the opposite order
+    w, v = np.linalg.eigh(-phi + 3 * np.eye(5))  # -phi + 3 I is positive definite
+    anti = embedding_cooccurrence(torch.as_tensor(v * np.sqrt(w)), y)
+    assert anti["pearson"] == pytest.approx(-1.0)
+    assert anti["spearman"] < -0.95
     constant = torch.cat([y, torch.ones(400, 1)], 1)  # a label that never varies is left out
     E6 = torch.cat([E, torch.ones(1, 5, dtype=E.dtype)])
     assert embedding_cooccurrence(E6, constant)["n_pairs"] == 10
@@ -155,7 +159,7 @@ def test_run_ablation_records_each_variant_and_resumes(monkeypatch):
     assert len(seed_values(v, "macro_f1", "honest")) == 2
     assert rec["base_settings"]["train"]["epochs"] == 2
     # resuming re-runs only what is missing
-    import minicgmvae.ablations as ab
+    import minicgmvae.studies.ablations as ab
 
     calls = []
     real = ab.train_seeds

@@ -14,7 +14,7 @@ Features are standardised with the mean and standard deviation of the *training 
 This is close to, but not the same as, the paper's setting: its own npy splits are not public.
 
 Parsed arrays are cached as ``<cache>/<name>/parsed-<hash>.npz`` (the hash covers the source
-files' sha256), so only the first load parses ARFF; see :mod:`minicgmvae.download` for where
+files' sha256), so only the first load parses ARFF; see :mod:`minicgmvae.data.download` for where
 the cache is and where files come from.
 """
 
@@ -30,9 +30,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..atomic import atomic_write
+from ..errors import DataFormatError, DataValueError
 from .arffio import read_arff, read_mulan_xml
-from .download import _temp_file, fetch, resolve_cache_dir
-from .errors import DataFormatError, DataValueError
+from .download import fetch, resolve_cache_dir
 from .registry import DatasetSpec, dataset_names, get_spec
 
 __all__ = [
@@ -313,21 +314,15 @@ def _read_parsed(path: Path, spec: DatasetSpec) -> dict[str, np.ndarray] | None:
 
 def _write_parsed(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write the npz atomically (temp file + ``os.replace``); a failure only warns."""
-    tmp: Path | None = None
     try:
-        fd, tmp = _temp_file(path.parent, path.name)
-        with os.fdopen(fd, "wb") as f:
-            # Compressed: delicious shrinks from 48 MB to ~1 MB and loads in ~0.07 s anyway.
-            np.savez_compressed(f, **arrays)  # type: ignore[arg-type]  # numpy stub quirk
-        os.replace(tmp, path)
+        # Compressed: delicious shrinks from 48 MB to ~1 MB and loads in ~0.07 s anyway.
+        atomic_write(path, lambda f: np.savez_compressed(f, **arrays))  # type: ignore[arg-type]
         for old in path.parent.glob("parsed-*.npz"):  # caches of older sources or formats
             if old.name != path.name:
                 old.unlink(missing_ok=True)
     except OSError as exc:
         warnings.warn(f"Could not write the parsed-array cache {path} ({exc}); the next "
                       "load will parse again.", RuntimeWarning, stacklevel=3)
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
 
 
 def _parse_registered(spec: DatasetSpec, root: Path, mirror: str | os.PathLike[str] | None,
@@ -498,7 +493,7 @@ def load_arff_dataset(train_path: str | os.PathLike[str],
         val_fraction, test_fraction, seed, standardize: as in :func:`from_arrays`.
 
     Raises:
-        DataFormatError, DataValueError: see :func:`~minicgmvae.arffio.read_arff`.
+        DataFormatError, DataValueError: see :func:`~minicgmvae.data.arffio.read_arff`.
     """
     if xml_path is not None:
         if label_names is not None:

@@ -11,11 +11,7 @@ record without training anew.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
-import os
-import platform
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,57 +20,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from .checkpoint import load_checkpoint, model_from_checkpoint
-from .config import ModelConfig, TrainConfig, paper_settings
-from .device import get_device
-from .errors import CheckpointError, DataValueError
-from .protocols import evaluate_both
-from .training import FitResult, fit, predict_proba
-
-
-def provenance(device: str | None = None) -> dict[str, Any]:
-    """Where a result came from: commit, package versions, device, threads, date."""
-    import sklearn
-
-    from . import __version__
-
-    try:
-        here = Path(__file__).resolve().parent
-        commit = (
-            subprocess.run(
-                ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-            ).stdout.strip()
-            or None
-        )
-        dirty = (
-            bool(
-                subprocess.run(
-                    ["git", "status", "--porcelain", "--", "minicgmvae"],
-                    cwd=here.parent,
-                    capture_output=True,
-                    text=True,
-                    timeout=5,
-                ).stdout.strip()
-            )
-            if commit
-            else None
-        )
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = None, None
-    return {
-        "commit": commit,
-        "package_dirty": dirty,
-        "minicgmvae": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "sklearn": sklearn.__version__,
-        "device": device,
-        "cpu": platform.processor() or platform.machine(),
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
+from ..checkpoint import load_checkpoint, model_from_checkpoint
+from ..config import ModelConfig, TrainConfig, paper_settings
+from ..device import get_device
+from ..errors import CheckpointError, DataValueError
+from ..protocols import evaluate_both
+from ..provenance import provenance
+from ..training import FitResult, fit, predict_proba
 
 
 def evaluate_model(model: torch.nn.Module, data: Any) -> dict[str, dict[str, Any]]:
@@ -332,65 +284,3 @@ def study_record(
             previous["provenance"],
         ]
     return record
-
-
-SELECTION_RULES = ("macro_f1", "micro_f1", "example_f1")
-
-
-def epoch_curves(
-    data: Any,
-    model_config: ModelConfig,
-    train_config: TrainConfig,
-    *,
-    device: str = "auto",
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Train once and record, after every epoch, validation AND test metrics.
-
-    A diagnostic of the checkpoint rule, not a way to choose a model: it shows which epoch
-    each validation rule (best validation macro-, micro- or example-F1 over the thresholds)
-    would pick and what that epoch scores on test, next to the epoch an oracle looking at the
-    test set would pick. Returns per-epoch lists and, per rule, the chosen epoch and its test
-    metrics under the paper protocol and at t = 0.5.
-    """
-    from .metrics import MAIN_METRICS, PAPER_THRESHOLDS, all_metrics, threshold_sweep
-
-    curves: dict[str, list[float]] = {}
-
-    def record(epoch: int, model: torch.nn.Module) -> None:
-        p_val = predict_proba(model, data.x_val)
-        p_test = predict_proba(model, data.x_test)
-        val = threshold_sweep(data.y_val, p_val, PAPER_THRESHOLDS)
-        test = threshold_sweep(data.y_test, p_test, PAPER_THRESHOLDS)
-        half = all_metrics(data.y_test, p_test, 0.5)
-        row = {f"val_{m}": float(np.max(val[m])) for m in SELECTION_RULES}
-        row.update({f"test_paper_{m}": float(np.max(test[m])) for m in MAIN_METRICS})
-        row.update({f"test_t05_{m}": float(half[m]) for m in MAIN_METRICS})
-        for key, value in row.items():
-            curves.setdefault(key, []).append(value)
-
-    res = fit(
-        data, model_config, train_config, device=device, progress=progress, on_epoch_end=record
-    )
-
-    def at(epoch_index: int) -> dict[str, dict[str, float]]:
-        return {
-            "paper": {m: curves[f"test_paper_{m}"][epoch_index] for m in MAIN_METRICS},
-            "t=0.5": {m: curves[f"test_t05_{m}"][epoch_index] for m in MAIN_METRICS},
-        }
-
-    rules: dict[str, Any] = {}
-    for rule in SELECTION_RULES:
-        i = int(np.argmax(curves[f"val_{rule}"]))  # first maximum, like a strict '>' rule
-        rules[f"val_{rule}"] = {"epoch": i + 1, "test": at(i)}
-    rules["last_epoch"] = {"epoch": len(curves["val_macro_f1"]), "test": at(-1)}
-    i = int(np.argmax(curves["test_paper_example_f1"]))
-    rules["oracle_test_example_f1"] = {"epoch": i + 1, "test": at(i)}
-    return {
-        "dataset": data.name,
-        "seed": train_config.seed,
-        "best_epoch_fit": res.best_epoch,
-        "curves": curves,
-        "rules": rules,
-        "history": {k: res.history[k] for k in ("loss", "kl", "lr")},
-    }

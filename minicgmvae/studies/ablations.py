@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import paper_settings
-from .diagnostics import standard_diagnostics
+from ..config import paper_settings
+from ..diagnostics import standard_diagnostics
 from .experiments import study_record, train_seeds
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import arff
 import numpy as np
 
-from .errors import DataFormatError, DataValueError
+from ..errors import DataFormatError, DataValueError
 
 __all__ = ["ArffData", "read_arff", "read_mulan_xml"]
 

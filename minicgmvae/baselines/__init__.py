@@ -14,7 +14,7 @@
 
 Each returns :class:`BaselineScores`: probabilities on the validation and test sets. The data
 object only needs ``x_train, y_train, x_val, y_val, x_test, y_test`` (float arrays; labels 0/1)
-and ``name``, like :class:`minicgmvae.datasets.MultiLabelData`. Features are used as given:
+and ``name``, like :class:`minicgmvae.data.datasets.MultiLabelData`. Features are used as given:
 standardise them when loading.
 """
 
@@ -38,12 +38,12 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.std import tqdm  # a text bar: works in terminals, notebooks and the built book
 
-from .datasets import SplitData
-from .device import get_device
-from .errors import DataValueError
-from .experiments import provenance
-from .metrics import PAPER_THRESHOLDS, threshold_sweep, torch_macro_f1
-from .protocols import evaluate_both
+from ..data.datasets import SplitData
+from ..device import get_device
+from ..errors import DataValueError
+from ..metrics import PAPER_THRESHOLDS, threshold_sweep, torch_macro_f1
+from ..protocols import evaluate_both
+from ..provenance import provenance
 
 __all__ = [
     "SplitData",

@@ -37,8 +37,8 @@ from typing import Any
 
 import torch
 
-from .config import paper_settings
-from .device import get_device, keep_freed_memory
+from ..config import paper_settings
+from ..device import get_device, keep_freed_memory
 
 
 def matmul_gflops(device: torch.device, n: int = 1024, repeats: int = 20) -> float:
@@ -138,10 +138,10 @@ def run_one(
 ) -> dict[str, Any]:
     """Benchmark one dataset in this process (its ``labels`` most frequent labels only, if
     given); returns a JSON-friendly dict."""
-    from .datasets import load_dataset
-    from .model import CGMVAE
-    from .subsets import most_frequent_labels
-    from .training import fit
+    from ..data.datasets import load_dataset
+    from ..data.subsets import most_frequent_labels
+    from ..model import CGMVAE
+    from ..training import fit
 
     dev = get_device(device)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [
             sys.executable,
             "-m",
-            "minicgmvae.benchmark",
+            "minicgmvae.studies.benchmark",
             "--one",
             name,
             "--epochs",
@@ -330,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} cores; median of {args.epochs} epochs after a warm-up."
     )
     if args.out:
-        from .atomic import atomic_write
-        from .experiments import provenance
+        from ..atomic import atomic_write
+        from ..provenance import provenance
 
         record = {
             "rows": rows,

@@ -2,7 +2,7 @@
 
 The abstract claims that C-GMVAE "can often match other models' full performance with only
 50% of the training data". :func:`run_data_efficiency` trains C-GMVAE, the MLP and binary
-relevance on fractions of the training split (:func:`~minicgmvae.subsets.training_subset`;
+relevance on fractions of the training split (:func:`~minicgmvae.data.subsets.training_subset`;
 validation and test stay whole) and records every protocol per run. For each seed s the
 subset is drawn with seed s and the models are trained with seed s, so the seed spread
 covers both which samples were kept and how training went. ``first_half=True`` adds the
@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from ..baselines import run_baseline
+from ..config import paper_settings
+from ..data.subsets import training_subset
 from .ablations import ABLATION_EPOCHS
-from .baselines import run_baseline
-from .config import paper_settings
 from .experiments import study_record, summarise, train_seeds
-from .subsets import training_subset
 
 FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
 METHODS = ("cgmvae", "mlp", "br")

@@ -43,15 +43,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .config import ModelConfig
-from .device import get_device
-from .gaussian import log_normal
-from .kl import kl_gaussians
-from .losses import bce_from_logits, contrastive_loss
-from .metrics import MAIN_METRICS, PAPER_THRESHOLDS, example_f1, threshold_sweep
-from .model import CGMVAE
-from .prior import mixture_log_density
-from .protocols import ProtocolResult, honest_protocol, paper_protocol
+from ..config import ModelConfig
+from ..device import get_device
+from ..gaussian import log_normal
+from ..kl import kl_gaussians
+from ..losses import bce_from_logits, contrastive_loss
+from ..metrics import MAIN_METRICS, PAPER_THRESHOLDS, example_f1, threshold_sweep
+from ..model import CGMVAE
+from ..prior import mixture_log_density
+from ..protocols import ProtocolResult, honest_protocol, paper_protocol
 
 __all__ = [
     "ASSIGNMENTS",
@@ -1992,6 +1992,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps([g.to_dict() for g in grades], indent=2))
     return 0 if all(g.passed for g in grades) else 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,7 @@
   measuring how time and memory grow with the number of labels. Samples may lose all their
   labels; the model and metrics handle such rows.
 
-Both return a new :class:`~minicgmvae.datasets.MultiLabelData`; the input is not changed.
+Both return a new :class:`~minicgmvae.data.datasets.MultiLabelData`; the input is not changed.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import dataclasses
 
 import numpy as np
 
+from ..errors import DataValueError
 from .datasets import MultiLabelData
-from .errors import DataValueError
 
 
 def training_subset(

@@ -10,7 +10,7 @@ Where files are cached (first match wins):
 Where files come from: a mirror first, if one is set (``mirror=`` argument or the environment
 variable ``MINICGMVAE_DATA_MIRROR``: a local folder, or a ``file://``, ``http://`` or
 ``https://`` URL, laid out as ``<mirror>/<dataset>/<file>``), then the public origin
-(``raw.githubusercontent.com`` at a pinned commit, see :mod:`minicgmvae.registry`).
+(``raw.githubusercontent.com`` at a pinned commit, see :mod:`minicgmvae.data.registry`).
 
 A download streams into a temporary file in the cache folder, is checked against the sha256,
 and only then is renamed into place with :func:`os.replace` (atomic), so the cache never holds
@@ -23,14 +23,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
 from pathlib import Path
+from typing import IO
 
-from .errors import ChecksumError, DownloadError
+from ..atomic import atomic_write
+from ..errors import ChecksumError, DownloadError
 from .registry import RemoteFile, get_spec
 
 __all__ = [
@@ -43,7 +44,6 @@ __all__ = [
     "mirror_url",
     "sha256_file",
     "cached_path",
-    "is_cached",
     "fetch",
 ]
 
@@ -171,35 +171,7 @@ def cached_path(dataset: str, filename: str,
     return resolve_cache_dir(cache_dir) / dataset / filename
 
 
-def is_cached(dataset: str, filename: str,
-              cache_dir: str | os.PathLike[str] | None = None) -> bool:
-    """Whether the file is in the cache with the right size (cheap: no hashing)."""
-    spec = get_spec(dataset)
-    remote = spec.file_named(filename)
-    path = cached_path(spec.name, remote.filename, cache_dir)
-    try:
-        return path.stat().st_size == remote.size
-    except OSError:
-        return False
-
-
 # --------------------------------------------------------------------------- fetching
-
-
-def _temp_file(folder: Path, stem: str) -> tuple[int, Path]:
-    """Create ``<folder>/.<stem>.<random>.part`` exclusively; return its fd and path.
-
-    Unlike :func:`tempfile.mkstemp` (mode 0600) the file gets the usual permissions (0666
-    minus the umask), so the cache stays readable as a normal download would be.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        path = folder / f".{stem}.{secrets.token_hex(6)}.part"
-        try:
-            return os.open(path, flags, 0o666), path
-        except FileExistsError:  # astronomically unlikely; just draw another name
-            continue
 
 
 def _progress_bar(total: int, desc: str, enabled: bool):  # -> tqdm
@@ -211,25 +183,21 @@ def _progress_bar(total: int, desc: str, enabled: bool):  # -> tqdm
 
 def _download(url: str, dest: Path, remote: RemoteFile, *, progress: bool,
               timeout: float) -> None:
-    """Stream ``url`` into a temp file next to ``dest``, check it, then rename it into place.
+    """Stream ``url`` into a temporary file next to ``dest``, check it, then rename it into
+    place (:func:`minicgmvae.atomic.atomic_write`).
 
     Raises:
         ChecksumError: the bytes differ from the registry's (the temp file is deleted).
         OSError / urllib.error.URLError: the source could not be read (temp file deleted).
     """
-    fd, tmp = _temp_file(dest.parent, dest.name)
-    h = hashlib.sha256()
-    n = 0
-    try:
+    def stream_and_check(out: IO[bytes]) -> None:
+        h, n = hashlib.sha256(), 0
         request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as resp:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else remote.size
             with _progress_bar(total, f"{remote.filename}", progress) as bar:
-                while True:
-                    block = resp.read(_CHUNK)
-                    if not block:
-                        break
+                while block := resp.read(_CHUNK):
                     n += len(block)
                     if n > remote.size:  # a wrong (or endless) file: stop reading early
                         break
@@ -238,7 +206,6 @@ def _download(url: str, dest: Path, remote: RemoteFile, *, progress: bool,
                     bar.update(len(block))
         got = h.hexdigest() if n <= remote.size else "(more bytes than expected)"
         if n != remote.size or got != remote.sha256:
-            tmp.unlink(missing_ok=True)
             raise ChecksumError(
                 f"Checksum mismatch for {remote.filename} downloaded from {url}: expected "
                 f"sha256 {remote.sha256} ({remote.size} bytes), got {got} ({n} bytes"
@@ -247,11 +214,10 @@ def _download(url: str, dest: Path, remote: RemoteFile, *, progress: bool,
                 f"({remote.url}) or unset the mirror; otherwise retry later, and report it if "
                 "it persists."
             )
-        os.replace(tmp, dest)  # atomic: readers see the old state or the complete file
-    except BaseException:
-        # Also on KeyboardInterrupt: never leave a .part file behind.
-        tmp.unlink(missing_ok=True)
-        raise
+
+    # atomic: readers see the old state or the complete, verified file; on any error
+    # (a checksum mismatch, a broken connection, Ctrl-C) the temporary file is deleted
+    atomic_write(dest, stream_and_check)
     _write_sidecar(dest, remote.sha256)
 
 

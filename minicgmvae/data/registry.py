@@ -2,7 +2,7 @@
 
 Every file is a byte-for-byte copy of a blob in a public GitHub repository at a fixed commit
 (see ``data/MANIFEST.md`` of the project's shared data). The sha256 and size below were taken
-from that manifest; :mod:`minicgmvae.download` refuses any file that does not match them.
+from that manifest; :mod:`minicgmvae.data.download` refuses any file that does not match them.
 
 Nothing here touches the disk or the network: this module is plain, frozen data.
 """
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .errors import DatasetNotFoundError
+from ..errors import DatasetNotFoundError
 
 __all__ = [
     "RAW_BASE_URL",
@@ -74,7 +74,7 @@ class DatasetSpec:
     """What minicgmvae knows about one dataset before reading any file.
 
     Attributes:
-        name: the name passed to :func:`minicgmvae.datasets.load_dataset`.
+        name: the name passed to :func:`minicgmvae.data.datasets.load_dataset`.
         description: one line for humans.
         files: every file of the dataset (splits, union file, label XML).
         n_train, n_test: the samples of the MULAN train and test files.
@@ -84,7 +84,7 @@ class DatasetSpec:
         train_cardinality, test_cardinality: the same per split (``None`` if no split).
         sparse: whether the ARFF files are sparse (``{index value, ...}`` rows).
         citation: the original authors' publication.
-        supported: whether :func:`~minicgmvae.datasets.load_dataset` can load it.
+        supported: whether :func:`~minicgmvae.data.datasets.load_dataset` can load it.
         unsupported_reason: why not, when ``supported`` is false.
     """
 
@@ -237,8 +237,8 @@ _SIDER = DatasetSpec(
         "loaded as a feature matrix yet. The paper's 38 sider features were computed by its "
         "authors and are not public; computing descriptors (e.g. with RDKit) would give other "
         "features. Not supported yet: fetch the raw file with "
-        "minicgmvae.download.fetch('sider', 'sider.csv') and build features yourself, then "
-        "use minicgmvae.datasets.from_arrays(x, y)."
+        "minicgmvae.data.download.fetch('sider', 'sider.csv') and build features yourself, then "
+        "use minicgmvae.data.datasets.from_arrays(x, y)."
     ),
 )
 
@@ -272,5 +272,5 @@ def get_spec(name: str) -> DatasetSpec:
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise DatasetNotFoundError(
         f"Unknown dataset {name!r}.{hint} Known datasets: {', '.join(DATASETS)}. "
-        "For your own data use minicgmvae.datasets.from_arrays or load_arff_dataset."
+        "For your own data use minicgmvae.data.datasets.from_arrays or load_arff_dataset."
     )

@@ -84,6 +84,192 @@ def _check_data(data: SplitData, config: ModelConfig) -> None:
         raise DataValueError("The training split is empty.")
 
 
+#: A minibatch's loss terms: ``loss_terms(x (B, D), y (B, L)) -> (K,)``; the first entry is
+#: the loss that the step minimises, the others are only reported.
+LossTerms = Callable[[Tensor, Tensor], Tensor]
+
+#: The names of :func:`cgmvae_loss_terms`'s entries, as they appear in ``FitResult.history``.
+CGMVAE_TERMS = ("loss", "bce", "kl", "contrastive")
+
+
+def cgmvae_loss_terms(model: CGMVAE) -> LossTerms:
+    """C-GMVAE's objective on a minibatch (:meth:`CGMVAE.loss`, eq-total-loss) as the four
+    numbers of :data:`CGMVAE_TERMS`: the total, then its BCE, KL and contrastive parts."""
+
+    def terms(x: Tensor, y: Tensor) -> Tensor:
+        t = model.loss(model(x, y), y)
+        return torch.stack([t.total, t.bce, t.kl, t.contrastive])
+
+    return terms
+
+
+def training_step(
+    optimizer: torch.optim.Optimizer, loss_terms: LossTerms, x: Tensor, y: Tensor
+) -> Tensor:
+    """One minibatch step: compute the terms, zero the gradients, back-propagate the first
+    term, update the parameters. Returns the terms, detached, on the device: (K,)."""
+    terms = loss_terms(x, y)
+    optimizer.zero_grad(set_to_none=True)
+    terms[0].backward()
+    optimizer.step()
+    return terms.detach()
+
+
+def train_one_epoch(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: Tensor,
+    y: Tensor,
+    *,
+    batch_size: int,
+    generator: torch.Generator,
+    loss_terms: LossTerms | None = None,
+) -> Tensor:
+    """One pass over ``(x, y)`` (on the model's device) in shuffled minibatches.
+
+    The order comes from ``generator`` (a CPU generator, so that it does not depend on the
+    device); the last, partial batch is kept. ``loss_terms`` defaults to C-GMVAE's
+    (:func:`cgmvae_loss_terms`); the MLP baselines pass their own.
+
+    Returns:
+        The terms summed over samples (each batch's mean times its size), on the device:
+        (K,). Divide by ``len(x)`` for the epoch's means; reading it is the epoch's one
+        device-to-host synchronisation.
+    """
+    model.train()
+    loss_terms = loss_terms or cgmvae_loss_terms(model)  # type: ignore[arg-type]
+    sums: Tensor | None = None
+    for idx in torch.randperm(len(x), generator=generator).to(x.device).split(batch_size):
+        terms = len(idx) * training_step(optimizer, loss_terms, x[idx], y[idx])
+        sums = terms if sums is None else sums + terms
+    assert sums is not None, "train_one_epoch needs at least one sample"
+    return sums
+
+
+@dataclass
+class _Run:
+    """What :func:`fit` carries from epoch to epoch (and saves in a checkpoint)."""
+
+    model: CGMVAE
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts
+    shuffle: torch.Generator
+    history: dict[str, list[float]]
+    best_state: dict[str, Tensor]
+    best_score: float = float("-inf")
+    best_epoch: int = 0
+    epoch: int = 0  # epochs done
+
+    def snapshot(self, model_config: ModelConfig, train_config: TrainConfig,
+                 dataset: str) -> dict[str, Any]:
+        """The checkpoint: best and last weights, optimiser, schedule, RNGs, history."""
+        payload = {
+            "model_config": model_config.to_dict(),
+            "train_config": train_config.to_dict(),
+            "dataset": dataset,
+            "state_dict": {k: v.detach().cpu() for k, v in self.best_state.items()},
+            "last_state_dict": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "epoch": self.epoch,
+            "best_epoch": self.best_epoch,
+            "best_score": self.best_score,
+            "history": self.history,
+            "rng_cpu": torch.get_rng_state(),
+            "rng_shuffle": self.shuffle.get_state(),
+        }
+        device = next(self.model.parameters()).device
+        if device.type == "cuda":
+            payload["rng_cuda"] = torch.cuda.get_rng_state(device)
+        return payload
+
+    def restore(self, ckpt: dict[str, Any], model_config: ModelConfig,
+                train_config: TrainConfig, path: Path) -> None:
+        """Continue from a checkpoint written by :meth:`snapshot` with the same settings."""
+        if (ckpt["model_config"] != model_config.to_dict()
+                or ckpt.get("train_config") != train_config.to_dict()):
+            raise CheckpointError(
+                f"Cannot resume from {path}: it was trained with other settings. "
+                "Resume with the same ModelConfig and TrainConfig, or start afresh."
+            )
+        check_state_dict(self.model, ckpt["last_state_dict"], str(path))
+        self.model.load_state_dict(ckpt["last_state_dict"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        self.best_state = ckpt["state_dict"]
+        self.best_score, self.best_epoch = float(ckpt["best_score"]), int(ckpt["best_epoch"])
+        self.epoch = int(ckpt["epoch"])
+        self.history = {k: list(v) for k, v in ckpt["history"].items()}
+        torch.set_rng_state(ckpt["rng_cpu"])
+        self.shuffle.set_state(ckpt["rng_shuffle"])
+        device = next(self.model.parameters()).device
+        if device.type == "cuda" and "rng_cuda" in ckpt:
+            torch.cuda.set_rng_state(ckpt["rng_cuda"], device)
+
+
+_HISTORY_KEYS = ("epoch", "lr", *CGMVAE_TERMS, "val_score", "seconds", "val_seconds")
+
+
+def _start_run(model_config: ModelConfig, train_config: TrainConfig, dev: torch.device) -> _Run:
+    """A fresh model (seeded), Adam, the warm-restart schedule and the shuffling generator."""
+    torch.manual_seed(train_config.seed)
+    model = CGMVAE(model_config).to(dev)
+    optimizer = make_adam(model, train_config, dev)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        optimizer, T_0=train_config.t0, T_mult=train_config.t_mult, eta_min=train_config.eta_min
+    )
+    return _Run(
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        shuffle=torch.Generator().manual_seed(train_config.seed),
+        history={k: [] for k in _HISTORY_KEYS},
+        best_state=copy.deepcopy(model.state_dict()),
+    )
+
+
+def validation_score(model: CGMVAE, x_val: Tensor, y_val: Tensor, thresholds: Tensor,
+                     select_by: str) -> float:
+    """The checkpoint rule's score: the best ``select_by`` (e.g. macro-F1) over the
+    thresholds, on the validation set, as the authors select epochs."""
+    probs = model.predict_proba(x_val)
+    return float(torch_f1_sweep(y_val, probs, thresholds, select_by).max())
+
+
+def _sweep_thresholds(dev: torch.device) -> Tensor:
+    # float64 thresholds compare exactly like the numpy metrics (MPS has no float64)
+    dtype = torch.float32 if dev.type == "mps" else torch.float64
+    return torch.tensor(PAPER_THRESHOLDS, device=dev, dtype=dtype)
+
+
+def _run_epoch(run: _Run, train: tuple[Tensor, Tensor], val: tuple[Tensor, Tensor],
+               train_config: TrainConfig, thresholds: Tensor) -> None:
+    """Train one epoch, step the schedule, score validation, keep the best weights, and
+    append the epoch to the history."""
+    t0 = time.perf_counter()
+    lr = run.optimizer.param_groups[0]["lr"]
+    sums = train_one_epoch(run.model, run.optimizer, *train, batch_size=train_config.batch_size,
+                           generator=run.shuffle)
+    run.scheduler.step()
+    dev = train[0].device
+    if dev.type == "cuda":  # so that the timings split training from validation
+        torch.cuda.synchronize(dev)
+    t_val = time.perf_counter()
+    if len(val[0]):
+        score = validation_score(run.model, *val, thresholds, train_config.select_by)
+    else:  # no validation set: keep the last epoch
+        score = float(run.epoch)
+    run.epoch += 1
+    if score > run.best_score:
+        run.best_score, run.best_epoch = score, run.epoch
+        run.best_state = {k: v.detach().clone() for k, v in run.model.state_dict().items()}
+    terms = (sums / len(train[0])).tolist()  # the one device-to-host sync of the epoch
+    t_end = time.perf_counter()
+    row = (run.epoch, lr, *terms, score, t_end - t0, t_end - t_val)
+    for key, value in zip(run.history, row):
+        run.history[key].append(value)
+
+
 def fit(
     data: SplitData,
     model_config: ModelConfig | None = None,
@@ -114,153 +300,59 @@ def fit(
             it runs outside the timed part of the epoch.
 
     The seed fixes the weights' initialisation, the shuffling, the dropout masks and the
-    samples; on the CPU two runs with the same seed give identical weights.
+    samples; on the CPU two runs with the same seed give identical weights. The caller's
+    global random state is left as it was (the run draws from a forked one).
     """
     n_features, n_labels = np.shape(data.x_train)[1], np.shape(data.y_train)[1]
-    mc = model_config or ModelConfig(n_features=n_features, n_labels=n_labels)
-    tc = train_config or TrainConfig()
-    _check_data(data, mc)
+    model_config = model_config or ModelConfig(n_features=n_features, n_labels=n_labels)
+    train_config = train_config or TrainConfig()
+    _check_data(data, model_config)
     dev = get_device(device)
+    with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []):
+        return _fit(data, model_config, train_config, dev, progress,
+                    Path(checkpoint_path) if checkpoint_path is not None else None,
+                    checkpoint_every, resume, on_epoch_end)
 
-    torch.manual_seed(tc.seed)
-    model = CGMVAE(mc).to(dev)
-    optimizer = make_adam(model, tc, dev)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
-        optimizer, T_0=tc.t0, T_mult=tc.t_mult, eta_min=tc.eta_min
-    )
-    shuffle = torch.Generator().manual_seed(tc.seed)
 
-    history: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "epoch",
-            "lr",
-            "loss",
-            "bce",
-            "kl",
-            "contrastive",
-            "val_score",
-            "seconds",
-            "val_seconds",
-        )
-    }
-    best_state = copy.deepcopy(model.state_dict())
-    best_score, best_epoch, start_epoch = float("-inf"), 0, 0
-
-    ckpt_path = Path(checkpoint_path) if checkpoint_path is not None else None
+def _fit(data: SplitData, model_config: ModelConfig, train_config: TrainConfig,
+         dev: torch.device, progress: bool, ckpt_path: Path | None, checkpoint_every: int,
+         resume: bool, on_epoch_end: Callable[[int, CGMVAE], None] | None) -> FitResult:
+    """:func:`fit`'s body, inside the forked random state."""
+    run = _start_run(model_config, train_config, dev)
     if resume and ckpt_path is not None and ckpt_path.exists():
-        ckpt = load_checkpoint(ckpt_path)
-        if ckpt["model_config"] != mc.to_dict() or ckpt.get("train_config") != tc.to_dict():
-            raise CheckpointError(
-                f"Cannot resume from {ckpt_path}: it was trained with other settings. "
-                "Resume with the same ModelConfig and TrainConfig, or start afresh."
-            )
-        check_state_dict(model, ckpt["last_state_dict"], str(ckpt_path))
-        model.load_state_dict(ckpt["last_state_dict"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        best_state = ckpt["state_dict"]
-        best_score, best_epoch = float(ckpt["best_score"]), int(ckpt["best_epoch"])
-        start_epoch = int(ckpt["epoch"])
-        history = {k: list(v) for k, v in ckpt["history"].items()}
-        torch.set_rng_state(ckpt["rng_cpu"])
-        shuffle.set_state(ckpt["rng_shuffle"])
-        if dev.type == "cuda" and "rng_cuda" in ckpt:
-            torch.cuda.set_rng_state(ckpt["rng_cuda"], dev)
-
-    x_train, y_train = _as_tensor(data.x_train, dev), _as_tensor(data.y_train, dev)
-    x_val, y_val = _as_tensor(data.x_val, dev), _as_tensor(data.y_val, dev)
-    # float64 thresholds compare exactly like the numpy metrics (MPS has no float64)
-    thresholds = torch.tensor(
-        PAPER_THRESHOLDS, device=dev, dtype=torch.float32 if dev.type == "mps" else torch.float64
-    )
-    n = len(x_train)
-
-    def snapshot(epoch: int) -> dict[str, Any]:
-        payload = {
-            "model_config": mc.to_dict(),
-            "train_config": tc.to_dict(),
-            "dataset": str(getattr(data, "name", "custom")),
-            "state_dict": {k: v.detach().cpu() for k, v in best_state.items()},
-            "last_state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "epoch": epoch,
-            "best_epoch": best_epoch,
-            "best_score": best_score,
-            "history": history,
-            "rng_cpu": torch.get_rng_state(),
-            "rng_shuffle": shuffle.get_state(),
-        }
-        if dev.type == "cuda":
-            payload["rng_cuda"] = torch.cuda.get_rng_state(dev)
-        return payload
+        run.restore(load_checkpoint(ckpt_path), model_config, train_config, ckpt_path)
+    train = (_as_tensor(data.x_train, dev), _as_tensor(data.y_train, dev))
+    val = (_as_tensor(data.x_val, dev), _as_tensor(data.y_val, dev))
+    thresholds = _sweep_thresholds(dev)
+    dataset = str(getattr(data, "name", "custom"))
 
     t_start = time.perf_counter()
-    bar = tqdm(
-        range(start_epoch, tc.epochs),
-        initial=start_epoch,
-        total=tc.epochs,
-        disable=not progress,
-        desc=f"C-GMVAE {getattr(data, 'name', '')}".strip(),
-        unit="epoch",
-    )
-    for epoch in bar:
-        t0 = time.perf_counter()
-        model.train()
-        lr = optimizer.param_groups[0]["lr"]
-        sums = torch.zeros(4, device=dev)
-        for idx in torch.randperm(n, generator=shuffle).to(dev).split(tc.batch_size):
-            xb, yb = x_train[idx], y_train[idx]
-            terms = model.loss(model(xb, yb), yb)
-            optimizer.zero_grad(set_to_none=True)
-            terms.total.backward()
-            optimizer.step()
-            with torch.no_grad():
-                sums += len(idx) * torch.stack(
-                    [terms.total, terms.bce, terms.kl, terms.contrastive]
-                )
-        scheduler.step()
-
-        if dev.type == "cuda":  # so that the timings split training from validation
-            torch.cuda.synchronize(dev)
-        t_val = time.perf_counter()
-        if len(x_val):
-            probs = model.predict_proba(x_val)
-            score = float(torch_f1_sweep(y_val, probs, thresholds, tc.select_by).max())
-        else:  # no validation set: keep the last epoch
-            score = float(epoch)
-        if score > best_score:
-            best_score, best_epoch = score, epoch + 1
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-
-        loss, bce, kl, cl = (sums / n).tolist()  # the one device-to-host sync of the epoch
-        t_end = time.perf_counter()
-        for key, value in zip(
-            history, (epoch + 1, lr, loss, bce, kl, cl, score, t_end - t0, t_end - t_val)
-        ):
-            history[key].append(value)
-        bar.set_postfix(
-            loss=f"{loss:.3f}", val=f"{score:.3f}", best=f"{best_score:.3f}@{best_epoch}"
-        )
-
+    bar = tqdm(range(run.epoch, train_config.epochs), initial=run.epoch,
+               total=train_config.epochs, disable=not progress,
+               desc=f"C-GMVAE {getattr(data, 'name', '')}".strip(), unit="epoch")
+    for _ in bar:
+        _run_epoch(run, train, val, train_config, thresholds)
+        bar.set_postfix(loss=f"{run.history['loss'][-1]:.3f}",
+                        val=f"{run.history['val_score'][-1]:.3f}",
+                        best=f"{run.best_score:.3f}@{run.best_epoch}")
         if on_epoch_end is not None:
-            on_epoch_end(epoch + 1, model)
-        if ckpt_path is not None and checkpoint_every and (epoch + 1) % checkpoint_every == 0:
-            save_checkpoint(ckpt_path, snapshot(epoch + 1))
+            on_epoch_end(run.epoch, run.model)
+        if ckpt_path is not None and checkpoint_every and run.epoch % checkpoint_every == 0:
+            save_checkpoint(ckpt_path, run.snapshot(model_config, train_config, dataset))
     bar.close()
 
     if ckpt_path is not None:
-        save_checkpoint(ckpt_path, snapshot(tc.epochs))
-    model.load_state_dict(best_state)
-    model.eval()
+        run.epoch = train_config.epochs
+        save_checkpoint(ckpt_path, run.snapshot(model_config, train_config, dataset))
+    run.model.load_state_dict(run.best_state)
+    run.model.eval()
     return FitResult(
-        model=model,
-        history=history,
-        best_epoch=best_epoch,
-        best_score=best_score if best_epoch else float("nan"),
-        model_config=mc,
-        train_config=tc,
+        model=run.model,
+        history=run.history,
+        best_epoch=run.best_epoch,
+        best_score=run.best_score if run.best_epoch else float("nan"),
+        model_config=model_config,
+        train_config=train_config,
         device=str(dev),
         seconds=time.perf_counter() - t_start,
     )

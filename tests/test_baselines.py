@@ -13,7 +13,6 @@ from torch.nn import functional as F
 
 from minicgmvae.baselines import (
     BaselineScores,
-    _neighbours_excluding_self,
     asl_mlp_baseline,
     asymmetric_loss,
     binary_relevance,
@@ -22,6 +21,7 @@ from minicgmvae.baselines import (
     mlp_baseline,
     run_baseline,
 )
+from minicgmvae.baselines.mlknn import _neighbours_excluding_self
 from minicgmvae.data.datasets import from_arrays
 from minicgmvae.errors import DataValueError
 from minicgmvae.metrics import PAPER_THRESHOLDS, all_metrics, threshold_sweep

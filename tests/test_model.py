@@ -695,3 +695,34 @@ def test_merge_seed_records_joins_seeds_of_one_experiment_and_refuses_others():
     other = train_seeds(data, [4], small_config(kl_weight=1.0), tc, device="cpu", progress=False)
     with pytest.raises(ValueError, match="settings"):
         merge_seed_records([a, other])
+
+
+# --- the one training loop ----------------------------------------------------------------
+def test_fit_leaves_the_callers_random_state_alone():
+    data = toy_data()
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    first = fit(data, small_config(), TrainConfig(epochs=2, seed=4), progress=False)
+    assert torch.equal(torch.rand(3), expected)  # as if fit had not run
+    torch.manual_seed(123)  # another caller state: the run itself does not depend on it
+    second = fit(data, small_config(), TrainConfig(epochs=2, seed=4), progress=False)
+    assert first.history["loss"] == second.history["loss"]
+
+
+def test_train_one_epoch_is_fits_epoch():
+    from minicgmvae.training import make_adam, train_one_epoch
+
+    data = toy_data()
+    tc = TrainConfig(epochs=1, seed=5, batch_size=64)
+    result = fit(data, small_config(), tc, progress=False, device="cpu")
+    torch.manual_seed(tc.seed)  # what fit does before building the model
+    model = CGMVAE(small_config())
+    optimizer = make_adam(model, tc, torch.device("cpu"))
+    x, y = torch.tensor(data.x_train), torch.tensor(data.y_train)
+    sums = train_one_epoch(
+        model, optimizer, x, y, batch_size=64, generator=torch.Generator().manual_seed(tc.seed)
+    )
+    assert sums.shape == (4,)
+    means = (sums / len(x)).tolist()
+    assert [result.history[k][0] for k in ("loss", "bce", "kl", "contrastive")] == means

@@ -296,8 +296,8 @@ def test_delicious_sparse_rows_and_samples_without_labels(data_env: Path) -> Non
 def test_gzipped_union_file_is_train_then_test(data_env: Path) -> None:
     gz = fetch("scene", "scene.orig.arff.gz", progress=False)
     union = read_arff(gz, n_labels=6)
-    train = read_arff(data_env / "scene" / "scene-train.arff", n_labels=6)
-    test = read_arff(data_env / "scene" / "scene-test.arff", n_labels=6)
+    train = read_arff(fetch("scene", "scene-train.arff", progress=False), n_labels=6)
+    test = read_arff(fetch("scene", "scene-test.arff", progress=False), n_labels=6)
     assert union.relation == "scene" and union.features.shape == (2407, 294)
     np.testing.assert_array_equal(union.features, np.concatenate([train.features, test.features]))
     np.testing.assert_array_equal(union.labels, np.concatenate([train.labels, test.labels]))

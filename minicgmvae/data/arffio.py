@@ -201,37 +201,18 @@ def read_arff(path: str | os.PathLike[str], n_labels: int | None = None,
         obj = decoder.decode(lines, encode_nominal=False,
                              return_type=arff.LOD_GEN if sparse else arff.DENSE_GEN)
     except arff.ArffException as exc:
-        raise _wrap(exc, path, decoder, lines, []) from exc
+        raise _decode_error(exc, path, decoder, lines, []) from exc
 
     attributes: list[tuple[str, Any]] = list(obj["attributes"])
     relation: str = obj.get("relation") or ""
-    n_attr = len(attributes)
+    is_label = _label_mask(path, attributes, n_labels, label_names, relation)
     attr_names = [a[0] for a in attributes]
-    if n_attr == 0:
-        raise DataFormatError(f"{path}: no @attribute declarations.")
-
-    n_lab, labels_first = _label_positions(n_attr, n_labels, label_names, relation, path,
-                                           attr_names)
-    label_idx = np.arange(n_lab) if labels_first else np.arange(n_attr - n_lab, n_attr)
-    is_label = np.zeros(n_attr, dtype=bool)
-    is_label[label_idx] = True
-    arff_label_names = [attr_names[i] for i in label_idx]
+    arff_label_names = [n for n, lab in zip(attr_names, is_label, strict=True) if lab]
     feature_names = [n for n, lab in zip(attr_names, is_label, strict=True) if not lab]
-
     if label_names is not None:
         _check_label_names(path, arff_label_names, list(label_names))
     defaults = _check_header(path, attributes, is_label)
-
-    row_lines: list[int] = []  # physical line of each data row, for error messages
-    rows: list[Any] = []
-    try:
-        for row in obj["data"]:
-            row_lines.append(decoder._current_line)
-            rows.append(row)
-    except arff.ArffException as exc:
-        raise _wrap(exc, path, decoder, lines, attributes) from exc
-    if not rows:
-        raise DataFormatError(f"{path}: no data rows after @data (empty or truncated file).")
+    rows, row_lines = _data_rows(path, obj, decoder, lines, attributes)
 
     if sparse:
         features, labels = _assemble_sparse(path, lines, rows, row_lines, attributes, is_label,
@@ -241,6 +222,36 @@ def read_arff(path: str | os.PathLike[str], n_labels: int | None = None,
     return ArffData(features=features, labels=labels, feature_names=feature_names,
                     label_names=arff_label_names, relation=relation, sparse=sparse,
                     path=str(path))
+
+
+def _label_mask(path: Path, attributes: list[tuple[str, Any]], n_labels: int | None,
+                label_names: Sequence[str] | None, relation: str) -> np.ndarray:
+    """Which attributes are labels: (n_attributes,) bool, the first or the last L."""
+    n_attr = len(attributes)
+    if n_attr == 0:
+        raise DataFormatError(f"{path}: no @attribute declarations.")
+    attr_names = [a[0] for a in attributes]
+    n_lab, labels_first = _label_positions(n_attr, n_labels, label_names, relation, path,
+                                           attr_names)
+    is_label = np.zeros(n_attr, dtype=bool)
+    is_label[np.arange(n_lab) if labels_first else np.arange(n_attr - n_lab, n_attr)] = True
+    return is_label
+
+
+def _data_rows(path: Path, obj: Any, decoder: Any, lines: list[str],
+               attributes: list[tuple[str, Any]]) -> tuple[list[Any], list[int]]:
+    """The decoded data rows and the physical line of each (for error messages)."""
+    row_lines: list[int] = []
+    rows: list[Any] = []
+    try:
+        for row in obj["data"]:
+            row_lines.append(decoder._current_line)
+            rows.append(row)
+    except arff.ArffException as exc:
+        raise _decode_error(exc, path, decoder, lines, attributes) from exc
+    if not rows:
+        raise DataFormatError(f"{path}: no data rows after @data (empty or truncated file).")
+    return rows, row_lines
 
 
 def _sniff_sparse(lines: list[str]) -> bool:
@@ -257,8 +268,8 @@ def _sniff_sparse(lines: list[str]) -> bool:
     return False
 
 
-def _wrap(exc: arff.ArffException, path: Path, decoder: arff.ArffDecoder, lines: list[str],
-          attributes: list[tuple[str, Any]]) -> Exception:
+def _decode_error(exc: arff.ArffException, path: Path, decoder: arff.ArffDecoder,
+                  lines: list[str], attributes: list[tuple[str, Any]]) -> Exception:
     """A liac-arff exception as a DataFormatError/DataValueError naming the file and line."""
     line = getattr(decoder, "_current_line", 0) or getattr(exc, "line", -1)
     where = _locate(path, line, lines)

@@ -218,7 +218,7 @@ def _check_split_args(val_fraction: float, seed: int, test_fraction: float | Non
         raise DataValueError(f"seed must be a non-negative integer, got {seed!r}.")
 
 
-def _carve(n: int, fraction: float, seed: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+def _split_off(n: int, fraction: float, seed: int, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Split ``range(n)`` into (kept, held-out) index arrays, both in increasing order.
 
     ``perm = default_rng(seed).permutation(n)``; the first ``int(n * fraction)`` entries are
@@ -251,7 +251,7 @@ def _assemble(name: str, x_tr: np.ndarray, y_tr: np.ndarray, x_te: np.ndarray,
 
     ``x_tr``/``x_te`` float32 ``(N, d)``; ``y_tr``/``y_te`` uint8 ``(N, L)``, validated.
     """
-    keep, held = _carve(len(x_tr), val_fraction, seed, "validation")
+    keep, held = _split_off(len(x_tr), val_fraction, seed, "validation")
     x_train, y_train = x_tr[keep], y_tr[keep]
     x_val, y_val = x_tr[held], y_tr[held]
     x_test, y_test = x_te, y_te
@@ -467,7 +467,7 @@ def from_arrays(x: Any, y: Any, *, x_test: Any = None, y_test: Any = None,
                 f"arrays {xa.shape[1]} and {ya.shape[1]}."
             )
     else:
-        keep, held = _carve(len(xa), test_fraction, seed, "test")
+        keep, held = _split_off(len(xa), test_fraction, seed, "test")
         xa, ya, xt, yt = xa[keep], ya[keep], xa[held], ya[held]
     return _assemble(name, xa, ya, xt, yt, _names(feature_names, xa.shape[1], "f", "feature"),
                      _names(label_names, ya.shape[1], "label", "label"),

@@ -138,14 +138,14 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(f".{path.name}.verified")
 
 
-def _stamp(path: Path, sha256: str) -> str:
+def _sidecar_text(path: Path, sha256: str) -> str:
     st = path.stat()
     return f"{sha256} {st.st_size} {st.st_mtime_ns}\n"
 
 
 def _write_sidecar(path: Path, sha256: str) -> None:
     try:
-        _sidecar(path).write_text(_stamp(path, sha256), encoding="ascii")
+        _sidecar(path).write_text(_sidecar_text(path, sha256), encoding="ascii")
     except OSError:  # a read-only cache still works, just without the shortcut
         pass
 
@@ -155,7 +155,7 @@ def _verified(path: Path, remote: RemoteFile) -> bool:
     try:
         if path.stat().st_size != remote.size:
             return False
-        if _sidecar(path).read_text(encoding="ascii") == _stamp(path, remote.sha256):
+        if _sidecar(path).read_text(encoding="ascii") == _sidecar_text(path, remote.sha256):
             return True
     except (OSError, UnicodeDecodeError):
         pass
@@ -221,6 +221,20 @@ def _download(url: str, dest: Path, remote: RemoteFile, *, progress: bool,
     _write_sidecar(dest, remote.sha256)
 
 
+def _drop_unless_verified(dest: Path, remote: RemoteFile) -> bool:
+    """True if the cached ``dest`` matches its checksum; else delete it (with a warning)."""
+    if _verified(dest, remote):
+        return True
+    warnings.warn(
+        f"Cached file {dest} does not match its sha256 {remote.sha256} (corrupt or "
+        "changed): deleting it and fetching it again.",
+        RuntimeWarning, stacklevel=3,
+    )
+    dest.unlink(missing_ok=True)
+    _sidecar(dest).unlink(missing_ok=True)
+    return False
+
+
 def fetch(dataset: str, filename: str, *, cache_dir: str | os.PathLike[str] | None = None,
           mirror: str | os.PathLike[str] | None = None, progress: bool = True,
           timeout: float = DEFAULT_TIMEOUT) -> Path:
@@ -248,16 +262,8 @@ def fetch(dataset: str, filename: str, *, cache_dir: str | os.PathLike[str] | No
     remote = spec.file_named(filename)
     dest = resolve_cache_dir(cache_dir) / spec.name / remote.filename
 
-    if dest.is_file():
-        if _verified(dest, remote):
-            return dest
-        warnings.warn(
-            f"Cached file {dest} does not match its sha256 {remote.sha256} (corrupt or "
-            "changed): deleting it and fetching it again.",
-            RuntimeWarning, stacklevel=2,
-        )
-        dest.unlink(missing_ok=True)
-        _sidecar(dest).unlink(missing_ok=True)
+    if dest.is_file() and _drop_unless_verified(dest, remote):
+        return dest
 
     sources: list[tuple[str, str]] = []
     mirror_str = resolve_mirror(mirror)
@@ -282,6 +288,6 @@ def fetch(dataset: str, filename: str, *, cache_dir: str | os.PathLike[str] | No
         + "\n".join(failures)
         + f"\nIf this machine is offline, set {ENV_MIRROR} (or pass mirror=) to a folder or "
         f"URL laid out like {layout} (one sub-folder per dataset, the original file names), "
-        f"e.g. a copy of the files listed in minicgmvae/registry.py. Expected sha256 "
+        f"e.g. a copy of the files listed in minicgmvae/data/registry.py. Expected sha256 "
         f"{remote.sha256} ({remote.size} bytes)."
     )

@@ -130,30 +130,31 @@ def run_ablation(
     for v in get_variants(variants):
         if v.key in record["variants"]:
             continue
-        s = paper_settings(data.name, data.n_features, data.n_labels, epochs=epochs, **v.overrides)
-        result = train_seeds(
-            data,
-            list(seeds),
-            s.model,
-            s.train,
-            device=device,
-            progress=progress,
-            note=v.what,
-            diagnose=diagnose,
-        )
-        record["variants"][v.key] = {
-            "what": v.what,
-            "overrides": v.overrides,
-            "runs": result["runs"],
-            "summary": result["summary"],
-            "diagnostics": summarise_diagnostics(result["runs"]),
-            "device": result["provenance"]["device"],
-        }
+        record["variants"][v.key] = _run_variant(data, v, seeds, epochs, device, progress,
+                                                 diagnose)
         record["wall_seconds"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         if on_variant is not None:
             on_variant(record)
     return record
+
+
+def _run_variant(data: Any, variant: Variant, seeds: Sequence[int], epochs: int, device: str,
+                 progress: bool, diagnose: Callable[[Any, Any], dict[str, float]]
+                 ) -> dict[str, Any]:
+    """Train one variant for every seed: its record entry (runs, summary, diagnostics)."""
+    s = paper_settings(data.name, data.n_features, data.n_labels, epochs=epochs,
+                       **variant.overrides)
+    result = train_seeds(data, list(seeds), s.model, s.train, device=device,
+                         progress=progress, note=variant.what, diagnose=diagnose)
+    return {
+        "what": variant.what,
+        "overrides": variant.overrides,
+        "runs": result["runs"],
+        "summary": result["summary"],
+        "diagnostics": summarise_diagnostics(result["runs"]),
+        "device": result["provenance"]["device"],
+    }
 
 
 def summarise_diagnostics(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:

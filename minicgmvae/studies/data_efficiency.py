@@ -88,22 +88,29 @@ def run_data_efficiency(
             if key in record["cells"]:
                 continue
             t0 = time.perf_counter()
-            runs = []
-            for seed in seeds:
-                sub = training_subset(data, fraction, seed=seed, mode=mode)
-                runs.append(_train_one(sub, method, int(seed), epochs, device, progress))
-            record["cells"][key] = {
-                "method": method,
-                "fraction": fraction,
-                "mode": mode,
-                "n_train": int(runs[0]["n_train"]),
-                "runs": runs,
-                "summary": summarise(runs),
-            }
+            record["cells"][key] = _run_cell(data, method, fraction, mode, seeds, epochs,
+                                             device, progress)
             record["wall_seconds"] += time.perf_counter() - t0
             if on_cell is not None:
                 on_cell(record)
     return record
+
+
+def _run_cell(data: Any, method: str, fraction: float, mode: str, seeds: Sequence[int],
+              epochs: int, device: str, progress: bool) -> dict[str, Any]:
+    """One cell of the study: ``method`` on a ``fraction`` subset, once per seed."""
+    runs = []
+    for seed in seeds:
+        sub = training_subset(data, fraction, seed=seed, mode=mode)
+        runs.append(_train_one(sub, method, int(seed), epochs, device, progress))
+    return {
+        "method": method,
+        "fraction": fraction,
+        "mode": mode,
+        "n_train": int(runs[0]["n_train"]),
+        "runs": runs,
+        "summary": summarise(runs),
+    }
 
 
 def _train_one(

@@ -73,6 +73,20 @@ def _val_score(data: SplitData, scores_val: np.ndarray, select_by: str) -> float
     return float(np.nanmax(threshold_sweep(data.y_val, scores_val, PAPER_THRESHOLDS)[select_by]))
 
 
+def _search_C(data: SplitData, method: str, C_grid: Sequence[float], seed: int,
+              select_by: str, kw: dict[str, Any]) -> tuple[BaselineScores, list[dict[str, Any]]]:
+    """Fit ``method`` for each ``C`` and keep the best validation ``select_by`` (ties: the
+    smaller, more regularised ``C``). Returns the kept fit and the search's rows."""
+    search = []
+    for C in sorted(float(c) for c in C_grid):
+        out = BASELINES[method](data, C=C, seed=seed, **kw)
+        score = _val_score(data, out.val, select_by)
+        search.append({"C": C, f"val_{select_by}": score, "out": out})
+    # max over validation score; sorted ascending, so max() keeps the smallest C on ties
+    best = max(search, key=lambda r: r[f"val_{select_by}"])
+    return best["out"], [{k: v for k, v in r.items() if k != "out"} for r in search]
+
+
 def run_baseline(
     data: SplitData,
     method: str,
@@ -116,15 +130,7 @@ def run_baseline(
             raise ValueError("C_grid applies to the logistic-regression baselines 'br' and 'cc'.")
         if "C" in kw:
             raise ValueError("Pass either C or C_grid, not both.")
-        search = []
-        for C in sorted(float(c) for c in C_grid):
-            out = fn(data, C=C, seed=seed, **kw)
-            score = _val_score(data, out.val, select_by)
-            search.append({"C": C, f"val_{select_by}": score, "out": out})
-        # max over validation score; sorted ascending, so max() keeps the smallest C on ties
-        best = max(search, key=lambda r: r[f"val_{select_by}"])
-        result = best["out"]
-        record["C_search"] = [{k: v for k, v in r.items() if k != "out"} for r in search]
+        result, record["C_search"] = _search_C(data, method, C_grid, seed, select_by, kw)
     else:
         result = fn(data, seed=seed, **kw)
     protocols = evaluate_both(data.y_val, result.val, data.y_test, result.test, select_by=select_by)

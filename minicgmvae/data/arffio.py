@@ -31,6 +31,7 @@ import arff
 import numpy as np
 
 from ..errors import DataFormatError, DataValueError
+from .values import non_binary, non_finite
 
 __all__ = ["ArffData", "read_arff", "read_mulan_xml"]
 
@@ -437,20 +438,19 @@ def _check_values(path: Path, lines: list[str], row_lines: list[int],
     """Labels must be 0/1 and features finite (also after the cast to float32)."""
     label_attr = [a[0] for a, lab in zip(attributes, is_label, strict=True) if lab]
     feat_attr = [a[0] for a, lab in zip(attributes, is_label, strict=True) if not lab]
-    bad = (labels != 0) & (labels != 1)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
+    bad = non_binary(labels)
+    if bad is not None:
+        n, (r, c) = bad
         raise DataValueError(
             f"{_locate(path, row_lines[r], lines)}: label {label_attr[c]!r} is "
-            f"{labels[r, c]:g}; labels must be 0 or 1 ({int(bad.sum())} such entries)."
+            f"{labels[r, c]:g}; labels must be 0 or 1 ({n} such entries)."
         )
-    with np.errstate(over="ignore"):
-        bad = ~np.isfinite(features.astype(np.float32))
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
+    bad = non_finite(features)
+    if bad is not None:
+        n, (r, c) = bad
         raise DataValueError(
             f"{_locate(path, row_lines[r], lines)}: feature {feat_attr[c]!r} is "
-            f"{features[r, c]:g} (not finite as float32; {int(bad.sum())} such entries)."
+            f"{features[r, c]:g} (not finite as float32; {n} such entries)."
         )
 
 

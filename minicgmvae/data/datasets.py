@@ -35,6 +35,7 @@ from ..errors import DataFormatError, DataValueError
 from .arffio import read_arff, read_mulan_xml
 from .download import fetch, resolve_cache_dir
 from .registry import DatasetSpec, dataset_names, get_spec
+from .values import non_binary, non_finite
 
 __all__ = [
     "MultiLabelData",
@@ -145,6 +146,24 @@ class MultiLabelData:
 # --------------------------------------------------------------------------- validation
 
 
+def _as_2d_numeric(arr: Any, what: str, kind: str, dims: str) -> np.ndarray:
+    """``arr`` as a 2-D numeric numpy array (a scipy sparse matrix densified), or an error."""
+    if hasattr(arr, "toarray"):  # scipy.sparse
+        arr = arr.toarray()
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "biuf":
+        raise DataValueError(
+            f"{what} {kind} must be numeric, got dtype {arr.dtype} (convert strings or "
+            "categories to numbers first)."
+        )
+    if arr.ndim != 2:
+        raise DataValueError(
+            f"{what} {kind} must be a 2-D array {dims}, got shape {arr.shape}"
+            + (" (use .reshape(-1, 1) for a single column)" if arr.ndim == 1 else "") + "."
+        )
+    return arr
+
+
 def validate_arrays(x: Any, y: Any, *, what: str = "data") -> tuple[np.ndarray, np.ndarray]:
     """Check a feature matrix and a label matrix; return them as float32 and uint8.
 
@@ -161,23 +180,8 @@ def validate_arrays(x: Any, y: Any, *, what: str = "data") -> tuple[np.ndarray, 
             non-numeric dtype, NaN/inf features (how many and the first position) or a label
             other than 0/1 (the value and its position).
     """
-    arrays = []
-    for arr, kind, dims in ((x, "features", "(N, d)"), (y, "labels", "(N, L)")):
-        if hasattr(arr, "toarray"):  # scipy.sparse
-            arr = arr.toarray()
-        arr = np.asarray(arr)
-        if arr.dtype.kind not in "biuf":
-            raise DataValueError(
-                f"{what} {kind} must be numeric, got dtype {arr.dtype} (convert strings or "
-                "categories to numbers first)."
-            )
-        if arr.ndim != 2:
-            raise DataValueError(
-                f"{what} {kind} must be a 2-D array {dims}, got shape {arr.shape}"
-                + (" (use .reshape(-1, 1) for a single column)" if arr.ndim == 1 else "") + "."
-            )
-        arrays.append(arr)
-    xa, ya = arrays
+    xa = _as_2d_numeric(x, what, "features", "(N, d)")
+    ya = _as_2d_numeric(y, what, "labels", "(N, L)")
     if xa.shape[0] != ya.shape[0]:
         raise DataValueError(
             f"{what} features and labels have different numbers of rows: {xa.shape[0]} "
@@ -190,19 +194,19 @@ def validate_arrays(x: Any, y: Any, *, what: str = "data") -> tuple[np.ndarray, 
         )
     with np.errstate(over="ignore"):
         xf = xa.astype(np.float32, copy=False)
-    bad = ~np.isfinite(xf)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
+    bad = non_finite(xf)
+    if bad is not None:
+        n, (r, c) = bad
         raise DataValueError(
-            f"{what} features hold {int(bad.sum())} NaN or infinite value(s) (after conversion "
+            f"{what} features hold {n} NaN or infinite value(s) (after conversion "
             f"to float32); the first is {xa[r, c]!r} at row {r}, column {c}. Impute or drop "
             "them first."
         )
-    bad = (ya != 0) & (ya != 1)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
+    bad = non_binary(ya)
+    if bad is not None:
+        n, (r, c) = bad
         raise DataValueError(
-            f"{what} labels must be 0 or 1, but {int(bad.sum())} entries are not; the first "
+            f"{what} labels must be 0 or 1, but {n} entries are not; the first "
             f"is {ya[r, c]!r} at row {r}, column {c}."
         )
     return xf, ya.astype(np.uint8)

@@ -165,6 +165,38 @@ def _same_value(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= 1e-9  # metrics are ratios of counts: a real change is far larger
 
 
+def _rescore_run(record: dict[str, Any], run: dict[str, Any], data: Any, checkpoint_dir: Path,
+                 dev: torch.device) -> dict[str, Any]:
+    """One seed of :func:`rescore_runs`: its checkpoint, checked to be that run's, scored
+    under every protocol; the protocols the run already holds must come out the same."""
+    path = checkpoint_dir / f"seed-{run['seed']}.pt"
+    ckpt = load_checkpoint(path)
+    if (
+        _as_json(ckpt["model_config"]) != _as_json(record["model_config"])
+        or ckpt.get("train_config", {}).get("seed") != run["seed"]
+        or ckpt.get("best_epoch") != run["best_epoch"]
+    ):
+        raise CheckpointError(
+            f"{path} is not the checkpoint of this record's seed {run['seed']} (its model "
+            "settings, seed or best epoch differ)."
+        )
+    model = model_from_checkpoint(ckpt, str(path)).to(dev).eval()
+    scored = evaluate_model(model, data)
+    for proto, old in run["protocols"].items():
+        new = scored.get(proto)
+        same = new is not None and all(
+            _same_value(old[part][m], new[part].get(m))
+            for part in ("metrics", "thresholds")
+            for m in old[part]
+        )
+        if not same:
+            raise CheckpointError(
+                f"{path} does not reproduce the stored {proto!r} numbers of seed "
+                f"{run['seed']}; the checkpoint, the data or the metric code changed."
+            )
+    return scored
+
+
 def rescore_runs(
     record: dict[str, Any], data: Any, checkpoint_dir: str | Path, *, device: str = "cpu"
 ) -> dict[str, Any]:
@@ -193,31 +225,7 @@ def rescore_runs(
     dev = get_device(device)
     runs, added = [], set()
     for run in record["runs"]:
-        path = Path(checkpoint_dir) / f"seed-{run['seed']}.pt"
-        ckpt = load_checkpoint(path)
-        if (
-            _as_json(ckpt["model_config"]) != _as_json(record["model_config"])
-            or ckpt.get("train_config", {}).get("seed") != run["seed"]
-            or ckpt.get("best_epoch") != run["best_epoch"]
-        ):
-            raise CheckpointError(
-                f"{path} is not the checkpoint of this record's seed {run['seed']} (its model "
-                "settings, seed or best epoch differ)."
-            )
-        model = model_from_checkpoint(ckpt, str(path)).to(dev).eval()
-        scored = evaluate_model(model, data)
-        for proto, old in run["protocols"].items():
-            new = scored.get(proto)
-            same = new is not None and all(
-                _same_value(old[part][m], new[part].get(m))
-                for part in ("metrics", "thresholds")
-                for m in old[part]
-            )
-            if not same:
-                raise CheckpointError(
-                    f"{path} does not reproduce the stored {proto!r} numbers of seed "
-                    f"{run['seed']}; the checkpoint, the data or the metric code changed."
-                )
+        scored = _rescore_run(record, run, data, Path(checkpoint_dir), dev)
         added |= set(scored) - set(run["protocols"])
         runs.append({**run, "protocols": scored})
     return {

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -308,18 +308,28 @@ def fit(
     train_config = train_config or TrainConfig()
     _check_data(data, model_config)
     dev = get_device(device)
+    saving = _Checkpointing(
+        Path(checkpoint_path) if checkpoint_path is not None else None, checkpoint_every, resume
+    )
     with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []):
-        return _fit(data, model_config, train_config, dev, progress,
-                    Path(checkpoint_path) if checkpoint_path is not None else None,
-                    checkpoint_every, resume, on_epoch_end)
+        return _fit(data, model_config, train_config, dev, progress, saving, on_epoch_end)
+
+
+class _Checkpointing(NamedTuple):
+    """Where :func:`fit` saves its checkpoint, how often, and whether it resumes from it."""
+
+    path: Path | None
+    every: int
+    resume: bool
 
 
 def _fit(data: SplitData, model_config: ModelConfig, train_config: TrainConfig,
-         dev: torch.device, progress: bool, ckpt_path: Path | None, checkpoint_every: int,
-         resume: bool, on_epoch_end: Callable[[int, CGMVAE], None] | None) -> FitResult:
+         dev: torch.device, progress: bool, saving: _Checkpointing,
+         on_epoch_end: Callable[[int, CGMVAE], None] | None) -> FitResult:
     """:func:`fit`'s body, inside the forked random state."""
+    ckpt_path, checkpoint_every = saving.path, saving.every
     run = _start_run(model_config, train_config, dev)
-    if resume and ckpt_path is not None and ckpt_path.exists():
+    if saving.resume and ckpt_path is not None and ckpt_path.exists():
         run.restore(load_checkpoint(ckpt_path), model_config, train_config, ckpt_path)
     train = (_as_tensor(data.x_train, dev), _as_tensor(data.y_train, dev))
     val = (_as_tensor(data.x_val, dev), _as_tensor(data.y_val, dev))

@@ -2,7 +2,8 @@
 
 In the built book, :func:`glue` is ``myst_nb.glue``: the text ``{glue:text}`key:.3f``` in a
 markdown cell shows the number that the code computed, so prose cannot drift from the
-results. Where myst-nb is not installed (Colab), the value is simply displayed.
+results. Where myst-nb is not installed (Colab), figures (and values glued with
+``display=True``) are simply displayed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     """Store ``value`` under ``name`` for the page's ``{glue:...}`` roles and directives."""
     if _myst_glue is not None:
         _myst_glue(name, value, display=display)
-    elif display:
+    elif display or hasattr(value, "savefig"):  # without the book, still show figures
         from IPython.display import display as show
 
         show(value)

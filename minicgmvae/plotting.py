@@ -30,6 +30,7 @@ BOOK_STYLE: dict[str, Any] = {
     "legend.framealpha": 0.9,
     "figure.titlesize": 12,
     "axes.grid": True,
+    "axes.axisbelow": True,  # grid lines under every artist: hidden by heatmaps
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,

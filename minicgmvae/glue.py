@@ -17,7 +17,12 @@ except ImportError:  # pragma: no cover - Colab and other installs without the [
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
-    """Store ``value`` under ``name`` for the page's ``{glue:...}`` roles and directives."""
+    """Store ``value`` under ``name`` for the page's ``{glue:...}`` roles and directives.
+
+    A NumPy or PyTorch scalar is stored as a plain Python number, so that a format spec such
+    as ``{glue:text}`name:.2f``` applies to it (myst-nb formats the stored text)."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
     if _myst_glue is not None:
         _myst_glue(name, value, display=display)
     elif display or hasattr(value, "savefig"):  # without the book, still show figures

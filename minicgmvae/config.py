@@ -37,8 +37,8 @@ class ModelConfig:
         prior: "mixture" (C-GMVAE), "label_gaussian" (one Gaussian from the label set,
             MPVAE-like) or "standard_normal" (a plain VAE prior).
         kl_estimator: "monte_carlo" (the authors') or "closed_form" (unimodal priors only).
-        kl_weight: weight of the KL term (6.0, hard-coded by the authors).
-        bce_weight: beta, the weight of the three BCE terms (``nll_coeff``).
+        kl_weight: beta, the weight of the KL term (6.0, hard-coded by the authors).
+        bce_weight: lambda, the weight of the three BCE terms (``nll_coeff``; the paper's beta).
         contrastive_weight: alpha, the weight of the contrastive loss (1.0; 0 switches it off).
         temperature: tau of the contrastive softmax.
         decoder_sees_x: the authors' decoder reads concat(x, z); False decodes z alone,

@@ -1,11 +1,13 @@
 """Multi-label metrics, with the exact definitions the C-GMVAE paper reports.
 
-Notation: ``N`` samples, ``L`` labels. For sample ``n`` let ``T_n`` be its set of true labels and
-``P_n`` its set of predicted labels; for label ``l`` let ``tp_l, fp_l, fn_l`` count true positives,
-false positives and false negatives over the samples. A score becomes a prediction by
+Notation (book/notation.md): ``N`` samples, ``L`` labels. For sample ``n`` let ``T_n`` be its set
+of true labels and ``T^_n`` (the book's :math:`\\hat T_n`) its set of predicted labels; for
+label ``l`` let ``tp_l, fp_l, fn_l`` count true positives, false positives and false negatives
+over the samples. A score becomes a prediction by
 ``score >= threshold`` (as the authors' ``evals.py`` does).
 
-* example-F1  = mean over samples with ``|T_n| + |P_n| > 0`` of ``2 |T_n & P_n| / (|T_n| + |P_n|)``.
+* example-F1  = mean over samples with ``|T_n| + |T^_n| > 0`` of
+  ``2 |T_n & T^_n| / (|T_n| + |T^_n|)``.
   Samples where both sets are empty are DROPPED from the mean; if every sample is dropped the
   metric is undefined and is returned as ``nan``
   (= ``sklearn.metrics.f1_score(average='samples', zero_division=np.nan)``).
@@ -209,7 +211,7 @@ def _prepare(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarr
 def example_f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Example-based F1 of 0/1 predictions.
 
-    ``mean_{n : |T_n|+|P_n|>0} 2|T_n & P_n| / (|T_n| + |P_n|)``: samples with no true and no
+    ``mean_{n : |T_n|+|T^_n|>0} 2|T_n & T^_n| / (|T_n| + |T^_n|)``: samples with no true and no
     predicted label are dropped; ``nan`` if all are dropped
     (= ``f1_score(average='samples', zero_division=np.nan)``).
 

@@ -8,12 +8,13 @@ One training step, for a batch (x, y) of B samples:
    z_y = mean of mu_i over the positive labels P(y) (no sampling); decoded with x into g_y.
 3. The objective (eq-total-code):
 
-   L = beta (L_CE(g_y) + L_CE(g1) + L_CE(g2)) + w_KL KL(q(z|x) || p(z|y)) + alpha L_CL(g_y, g1)
+   L = lambda (L_CE(g_y) + L_CE(g1) + L_CE(g2)) + beta KL(q(z|x) || p(z|y)) + alpha L_CL(g_y, g1)
 
    with the KL estimated on a fresh sample (kl.kl_monte_carlo) against the prior p(z|y)
    (prior.py), and the contrastive loss over the 2B anchors g_y, g1 (losses.py).
 
-The paper writes L = L_KL + L_recon + alpha L_CL + beta L_CE (eq-total-paper); the code has
+The paper writes L = L_KL + L_recon + alpha L_CL + lambda L_CE (eq-total-paper; the paper calls
+lambda "beta", the book keeps beta for the KL weight: book/notation.md); the code has
 no feature reconstruction, fixes alpha = 1, weights the KL by 6, and lets the decoder see x.
 This class implements the code by default; the switches in :class:`ModelConfig` give the
 ablations. At prediction time only the feature branch runs, with z = mu_x:

@@ -34,9 +34,10 @@ SCREENSHOTS = BUILD / "screenshots"
 TOC = REPO / "_toc.yml"
 CHROMIUM = Path("/usr/bin/chromium")
 
-# Pages that need not show a figure: the preface and the instructors' notes (prose only).
+# Pages that need not show a figure: the preface, the instructors' notes, the notation and
+# the bibliography (prose and tables only).
 # Keep this list short.
-PAGES_WITHOUT_FIGURES = {"index", "assignments/instructor"}
+PAGES_WITHOUT_FIGURES = {"index", "assignments/instructor", "notation", "bibliography"}
 
 BUILD_TIMEOUT_S = 3600  # every notebook runs; each cell may take up to 900 s (_config.yml)
 BROWSER_TIMEOUT_S = 120

@@ -8,7 +8,7 @@ import minicgmvae
 
 
 def total_loss(model, outputs, y):
-    """beta * (three BCE terms) + w_KL * KL + alpha * L_CL."""
+    """lambda * (three BCE terms) + beta * KL + alpha * L_CL."""
     c, o = model.config, outputs
     all_logits = torch.cat([o.label_logits.unsqueeze(0), o.feature_logits])  # (3, B, L)
     bce = minicgmvae.bce_from_logits(all_logits, y)

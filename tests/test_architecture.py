@@ -30,7 +30,11 @@ PACKAGE = Path(minicgmvae.__file__).resolve().parent
 #: Layers from the bottom up. A module is matched by its dotted path below the package: the
 #: longest matching prefix wins. Imports flow from a layer to itself or to a lower one.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("_version", "_compat", "errors", "atomic", "device", "provenance")),
+    # plotting (the book's style and the model's picture) and glue import no package module
+    (
+        "foundation",
+        ("_version", "_compat", "errors", "atomic", "device", "provenance", "plotting", "glue"),
+    ),
     ("data", ("data",)),
     (
         "model",

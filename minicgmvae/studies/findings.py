@@ -1,9 +1,9 @@
 """The book's findings, computed from its stored results (``book/results/``).
 
 Each function reads the JSON files that the chapters read (through
-:func:`minicgmvae.book_results.load_book_result`) and returns plain numbers, so that the page
-*What this book finds* states every claim with a number that code computed, and the chapters
-that show the evidence compute the same numbers the same way:
+:func:`minicgmvae.studies.book_results.load_book_result`) and returns plain numbers, so that
+the page *What this book finds* states every claim with a number that code computed, and the
+chapters that show the evidence compute the same numbers the same way:
 
 - :func:`reproduction`: C-GMVAE over nine seeds against the authors' code on the same split and
   the paper's table (chapter 6);
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from minicgmvae.book_results import load_book_result
-from minicgmvae.experiments import merge_seed_records
-from minicgmvae.paper_table import AUTHORS_CODE_ON_MULAN, PAPER
+from .book_results import load_book_result
+from .experiments import merge_seed_records
+from .paper_table import AUTHORS_CODE_ON_MULAN, PAPER
 
 MAIN = ("example_f1", "micro_f1", "macro_f1", "hamming_accuracy")
 SEED_FILES = ("{}/metrics.json", "{}-seeds-4-6/metrics.json", "{}-seeds-7-9/metrics.json")

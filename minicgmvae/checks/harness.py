@@ -107,6 +107,8 @@ def _run_check(
 
 def _run_body(function: str, check: str, body: CheckBody, student_fn: StudentFn,
               device: DeviceLike) -> CheckResult:
+    """The result of ``body`` on the student's function: passed, failed with messages, not
+    implemented yet, or (outside strict mode) a check that could not finish."""
     report = _Report(function)
     try:
         dev = get_device("auto" if device is None else device)

@@ -58,3 +58,18 @@ def fresh_data_env(monkeypatch: pytest.MonkeyPatch, shared_mirror: Path | None,
         monkeypatch.setenv("MINICGMVAE_DATA_MIRROR", str(shared_mirror))
     monkeypatch.setenv("MINICGMVAE_DATA_DIR", str(cache))
     return cache
+
+
+@pytest.fixture
+def kernel_env(data_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notebook kernels inherit the data mirror, the cache and one thread."""
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
+    monkeypatch.setenv("MKL_NUM_THREADS", os.environ.get("MKL_NUM_THREADS", "1"))
+
+
+@pytest.fixture
+def strict_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug inside a course check raises here instead of becoming a message."""
+    from minicgmvae.checks import STRICT_ENV
+
+    monkeypatch.setenv(STRICT_ENV, "1")

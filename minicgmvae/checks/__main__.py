@@ -1,7 +1,8 @@
-"""``python -m minicgmvae.checks``: the course kit's command line (see :func:`main`)."""
+"""``python -m minicgmvae.checks``: the course kit's command line (see
+:func:`minicgmvae.checks.grader.main`)."""
 
 import sys
 
-from . import main
+from .grader import main
 
 sys.exit(main())

@@ -47,7 +47,7 @@ def component_log_densities(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
     with s_i = sigma_i^2: two (B, D) x (D, L) products and one (L,) vector, the same value up
     to rounding. The rounding is larger than the direct form's where z is close to mu_i and
     both are large (the terms cancel); for latent points of order 1, as in this model, the
-    two agree to about 1e-5 (tests/test_model.py checks this against float64). With few
+    two agree to about 1e-5 (tests/model/test_prior.py checks this against float64). With few
     labels the direct form is as fast, and it is kept: the book's stored runs were made with
     it, and re-runs are compared with them bit for bit.
     """

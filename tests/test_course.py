@@ -205,6 +205,12 @@ def error_outputs(nb: nbformat.NotebookNode) -> dict[str, list[dict]]:
             for i, c in enumerate(nb.cells) if c.cell_type == "code"}
 
 
+def reports(cell: nbformat.NotebookNode) -> list[str]:
+    """The plain text of the reports a cell displayed."""
+    return [o.data["text/plain"] for o in cell.get("outputs", [])
+            if o.output_type == "display_data" and "text/plain" in o.get("data", {})]
+
+
 def plain(traceback: list[str]) -> str:
     return re.sub(r"\x1b\[[\d;]*m", "", "\n".join(traceback))
 
@@ -265,11 +271,21 @@ def test_nbgrader_autogrades_solutions_and_the_untouched_release(
                                     "run its cell, then run this check again.")
             shown = plain(error.traceback)
             assert "minicgmvae" not in shown and "site-packages" not in shown, shown
+        # the same words as the check's report in the cell, and as the book's copy shows
+        # (run without nbgrader: Colab, a local Jupyter)
+        book = nbformat.read(BOOK / f"{name}.ipynb", as_version=4)
+        for graded, alone in zip(untouched.cells, book.cells):
+            if nbgrader_meta(graded).get("grade"):
+                (error,) = [o for o in graded.outputs if o.output_type == "error"]
+                assert reports(graded) == reports(alone) == [error.evalue]
 
     mistake = nbformat.read(root / "autograded" / "sigma_mistake" / a1 / f"{a1}.ipynb", 4)
     (error,) = error_outputs(mistake)["check_reparameterize"]
     assert error.evalue.startswith(f"{checks.FAIL_MARK} reparameterize: ")
     assert "exp(logvar), the variance" in error.evalue, error.evalue
+    assert reports(next(c for c in mistake.cells
+                        if nbgrader_meta(c).get("grade_id") == "check_reparameterize")
+                   ) == [error.evalue]
     assert not error_outputs(mistake)["check_kl_gaussians"]
     feedback = (root / "feedback" / "sigma_mistake" / a1 / f"{a1}.html").read_text()
     assert "exp(logvar), the variance" in feedback

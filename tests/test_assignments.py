@@ -1,9 +1,10 @@
 """The course kit: assignments in book/assignments/, their checks, solutions and stable API.
 
 1. Every assignment notebook is run twice (``@pytest.mark.slow``), through the grader
-   (:func:`minicgmvae.checks.grade_notebook`): as handed out, it runs to the end and every
-   check reports "not implemented yet"; with the body of each cell tagged ``solution``
-   replaced by the reference solution in ``tests/assignment_solutions/``, every check passes.
+   (:func:`minicgmvae.checks.grade_notebook`): as handed out (the book's copy, nbgrader's
+   student release), it runs to the end and every check reports "not implemented yet"; the
+   instructor's version, ``course/source/<name>/<name>.ipynb`` with the reference solutions,
+   passes every check. (``tests/test_course.py`` runs the same two through nbgrader.)
 2. The stable API: every name in ``minicgmvae.__all__`` and every name an assignment uses
    (``ASSIGNMENTS[...].api``) resolves, the notebooks use no other name of the package, and
    a renamed name keeps working with a DeprecationWarning.
@@ -16,13 +17,11 @@ intended plain-words message, on deliberately broken functions) and the grader a
 from __future__ import annotations
 
 import ast
-import copy
 import importlib
 import importlib.util
 import re
 import subprocess
 import sys
-import textwrap
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -38,7 +37,7 @@ from minicgmvae.metrics import threshold_sweep
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT_DIR = REPO / "book" / "assignments"
-SOLUTIONS = Path(__file__).resolve().parent / "assignment_solutions"
+COURSE_SOURCE = REPO / "course" / "source"  # the nbgrader source notebooks: the solutions
 NAMES = list(checks.ASSIGNMENTS)
 CELL_TIMEOUT_S = 600
 
@@ -52,9 +51,14 @@ def read_notebook(name: str) -> nbformat.NotebookNode:
     return nbformat.read(ASSIGNMENT_DIR / f"{name}.ipynb", as_version=4)
 
 
+def read_source_notebook(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(COURSE_SOURCE / name / f"{name}.ipynb", as_version=4)
+
+
 def solution_cells(nb: nbformat.NotebookNode) -> list[tuple[int, nbformat.NotebookNode]]:
+    """The cells students write in: nbgrader's "autograded answer" cells."""
     return [(i, c) for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")]
 
 
 def only_function(source: str) -> ast.FunctionDef:
@@ -72,34 +76,22 @@ def body_without_docstring(fn: ast.FunctionDef) -> list[ast.stmt]:
 
 
 def solution_functions(name: str) -> tuple[str, dict[str, ast.FunctionDef]]:
-    source = (SOLUTIONS / f"{name}.py").read_text(encoding="utf-8")
+    """The reference solutions: the solution cells of the nbgrader source notebook, as one
+    Python source after the import lines of its setup cell."""
+    nb = read_source_notebook(name)
+    setup = next(c.source for c in nb.cells
+                 if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    imports = [ast.get_source_segment(setup, n) for n in ast.parse(setup).body
+               if isinstance(n, (ast.Import, ast.ImportFrom))]
+    source = "\n".join(imports) + "\n\n\n" + "\n\n\n".join(c.source for _, c in solution_cells(nb))
     tree = ast.parse(source)
     return source, {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
-def swap_in_solutions(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """A copy of ``nb`` whose ``raise NotImplementedError`` lines are the solutions' bodies."""
-    source, functions = solution_functions(name)
-    lines = source.splitlines()
-    out = copy.deepcopy(nb)
-    for _, cell in solution_cells(out):
-        fn = only_function(cell.source)
-        solution = functions[fn.name]
-        body = body_without_docstring(solution)
-        code = "\n".join(lines[body[0].lineno - 1: body[-1].end_lineno])
-        code = textwrap.indent(textwrap.dedent(code), " " * 4)
-        raise_stmt = body_without_docstring(fn)[0]
-        cell_lines = cell.source.splitlines()
-        cell_lines[raise_stmt.lineno - 1: raise_stmt.end_lineno] = code.splitlines()
-        cell.source = "\n".join(cell_lines)
-    return out
-
-
 def load_solution_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"solution_{name}", SOLUTIONS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    source, _ = solution_functions(name)
+    module = ModuleType(f"solution_{name}")
+    exec(compile(source, f"course/source/{name}/{name}.ipynb", "exec"), module.__dict__)
     return module
 
 
@@ -128,7 +120,8 @@ def test_handed_out_notebook_is_well_formed(name: str) -> None:
         )
         exc = body[0].exc
         assert isinstance(exc, ast.Call) and getattr(exc.func, "id", "") == "NotImplementedError"
-        assert exc.args[0].value.startswith("TODO: ")
+        hint = cell.source.splitlines()[body[0].lineno - 2].strip()
+        assert hint.startswith("# TODO: "), f"{fn.name}: a # TODO: hint above the stub"
         nxt = nb.cells[i + 1]
         assert nxt.cell_type == "code" and f"checks.{check}({fn.name})" in nxt.source
 
@@ -148,7 +141,7 @@ def test_solutions_have_the_notebooks_signatures(name: str) -> None:
     _, functions = solution_functions(name)
     for _, cell in solution_cells(read_notebook(name)):
         fn = only_function(cell.source)
-        assert fn.name in functions, f"no solution for {fn.name} in {name}.py"
+        assert fn.name in functions, f"no solution for {fn.name} in course/source/{name}"
         assert ast.dump(fn.args) == ast.dump(functions[fn.name].args), (
             f"{fn.name}: the solution's parameters differ from the notebook's"
         )
@@ -183,13 +176,10 @@ def test_handed_out_notebook_runs_and_reports_not_implemented(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_with_solutions_passes_every_check(
-    name: str, kernel_env: None, tmp_path: Path
-) -> None:
-    solved = swap_in_solutions(read_notebook(name), name)
+def test_notebook_with_solutions_passes_every_check(name: str, kernel_env: None) -> None:
+    solved = read_source_notebook(name)
     assert "NotImplementedError" not in "\n".join(c.source for _, c in solution_cells(solved))
-    path = tmp_path / f"{name}.ipynb"
-    nbformat.write(solved, path)
+    path = COURSE_SOURCE / name / f"{name}.ipynb"
     grade = checks.grade_notebook(path, timeout=CELL_TIMEOUT_S, cwd=ASSIGNMENT_DIR)
     assert not grade.errors, grade.errors
     assert not grade.missing, grade.missing
@@ -237,7 +227,7 @@ def test_assignments_use_only_the_listed_api(name: str) -> None:
     """Every minicgmvae name in the notebook (code and prose) and its solutions is listed in
     ASSIGNMENTS[name].api: the list is complete, so tests cover every name students use."""
     nb = read_notebook(name)
-    texts = [c.source for c in nb.cells] + [(SOLUTIONS / f"{name}.py").read_text()]
+    texts = [c.source for c in nb.cells] + [solution_functions(name)[0]]
     used = set()
     for text in texts:
         used |= set(API_REF.findall(text))
@@ -291,6 +281,6 @@ def test_course_kit_is_in_the_toc_and_the_instructor_page_is_complete() -> None:
         assert a.name in page, a.name
         for check in a.checks:
             assert check in page, check
-    assert "python -m minicgmvae.checks" in page
+    assert "nbgrader autograde" in page and "course/source/" in page
     assert not (ASSIGNMENT_DIR / "solutions").exists(), "solutions must stay out of book/"
     assert "assignments/instructor" in Path(REPO / "tests" / "test_book.py").read_text()

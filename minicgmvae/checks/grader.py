@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +80,13 @@ class NotebookGrade:
         }
 
 
+_DEPRECATED = (
+    "minicgmvae.checks.grade_notebook and python -m minicgmvae.checks are deprecated: grade "
+    "with nbgrader (nbgrader autograde; the course folder course/ and the instructor page "
+    "show how)"
+)
+
+
 def grade_notebook(
     path: str | os.PathLike[str],
     *,
@@ -86,6 +95,10 @@ def grade_notebook(
     cwd: str | os.PathLike[str] | None = None,
 ) -> NotebookGrade:
     """Execute a notebook from scratch and collect the results of its checks.
+
+    Deprecated: grade with nbgrader (the course folder ``course/``; see the instructor page),
+    which runs the same checks in its autograder test cells. This grader stays, with a
+    DeprecationWarning, for courses that already use it.
 
     Every cell runs in a fresh kernel (errors do not stop the run; they are listed), then one
     more cell reads the recorded results from the kernel. The notebook file is not changed.
@@ -97,6 +110,7 @@ def grade_notebook(
         kernel_name: the Jupyter kernel to run it with.
         cwd: the working directory of the kernel (default: the notebook's folder).
     """
+    warnings.warn(_DEPRECATED, DeprecationWarning, stacklevel=2)
     try:
         import nbclient
         import nbformat
@@ -169,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kernel", default="python3", help="Jupyter kernel name")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     args = parser.parse_args(argv)
+    print(f"note: {_DEPRECATED}", file=sys.stderr)
     grades = []
     for nb in args.notebooks:
         if not Path(nb).is_file():

@@ -49,7 +49,8 @@ def test_grader_cli(tmp_path: Path, kernel_env: None) -> None:
     proc = subprocess.run([sys.executable, "-m", "minicgmvae.checks", str(good)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "1 of 1 checks pass" in proc.stdout and "Warning" not in proc.stderr
+    assert "1 of 1 checks pass" in proc.stdout
+    assert "deprecated: grade with nbgrader" in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "minicgmvae.checks", "--json", str(bad)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -73,10 +73,15 @@ def load_book_result(relpath: str) -> dict[str, Any]:
 def describe_provenance(record: dict[str, Any], what: str = "") -> str:
     """Two or three lines: when, from which commit, with which versions, on what device."""
     p = record["provenance"]
-    commit = (p.get("commit") or "unknown")[:10]
+    if p.get("commit"):
+        source = f"commit {p['commit'][:10]}"
+    elif p.get("package_source") == "installed":
+        source = f"installed minicgmvae {p['minicgmvae']}, no commit"
+    else:
+        source = "commit unknown"
     dirty = " (package modified)" if p.get("package_dirty") else ""
     lines = [
-        f"{what + ': ' if what else ''}written {p['date']}, commit {commit}{dirty}",
+        f"{what + ': ' if what else ''}written {p['date']}, {source}{dirty}",
         f"  minicgmvae {p['minicgmvae']}, torch {p['torch']}, numpy {p['numpy']}, "
         f"python {p['python']}",
         f"  device {p['device']} ({p['cpu']}, {p['cores']} cores, "

@@ -61,7 +61,7 @@ def test_the_writer_puts_a_stale_copy_right(home_tool, tmp_path):
     (tmp_path / "book").mkdir()
     nb_path = tmp_path / "book" / "01_multilabel.ipynb"
     shutil.copy(REPO / "book" / "01_multilabel.ipynb", nb_path)
-    for name in ("_config.yml", "README.md", "pyproject.toml"):
+    for name in ("_config.yml", "README.md", "pyproject.toml", "CITATION.cff"):
         shutil.copy(REPO / name, tmp_path / name)
     # Make each one stale the way the files were before: @main, another owner.
     nb_path.write_text(nb_path.read_text().replace(f"/blob/{_home.RELEASE}/", "/blob/main/"))

@@ -6,7 +6,8 @@ them, or check that they agree.
 
 What it owns: each notebook's *Open in Colab* badge (its first markdown cell) and install
 cell (the code cell that installs the package), ``_config.yml``'s ``repository:`` keys, the
-README's install commands and GitHub links, and ``pyproject.toml``'s ``[project.urls]``.
+README's install commands and GitHub links, ``pyproject.toml``'s ``[project.urls]`` and
+``CITATION.cff``'s version and links.
 Nothing else in those files is touched. ``tests/test_home.py`` runs the check.
 """
 
@@ -149,9 +150,17 @@ def fix_pyproject(text: str) -> str:
                         "[project.optional-dependencies]", 1)
 
 
+def fix_citation(text: str) -> str:
+    """``CITATION.cff`` with this version and home (its top-level keys only)."""
+    values = {"version": __version__, "repository-code": _home.HOME, "url": _home.HOME}
+    for key, value in values.items():
+        text = re.sub(rf"^{re.escape(key)}: .*$", f"{key}: {value}", text, flags=re.M)
+    return text
+
+
 def _text_files() -> list[tuple[str, Callable[[str], str]]]:
     return [("_config.yml", fix_config), ("README.md", fix_readme),
-            ("pyproject.toml", fix_pyproject)]
+            ("pyproject.toml", fix_pyproject), ("CITATION.cff", fix_citation)]
 
 
 def sync(repo: Path = REPO, write: bool = False) -> list[str]:
@@ -166,6 +175,9 @@ def sync(repo: Path = REPO, write: bool = False) -> list[str]:
             path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, fix in _text_files():
         path = repo / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+            continue
         text = path.read_text(encoding="utf-8")
         new = fix(text)
         if new != text:

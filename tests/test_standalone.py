@@ -20,7 +20,9 @@ One test (``slow``), in steps:
 
 ``MINICGMVAE_STANDALONE_NOTEBOOKS`` chooses the notebooks (comma-separated paths under
 ``book/``, or ``all``); the default is :data:`DEFAULT_NOTEBOOKS`. Timings go to the test's
-output and ``<tmp>/standalone.json``.
+output and ``<tmp>/standalone.json``. Measured on 2 shared CPU cores: build 9 s, first
+install of the environment 175 s (a reinstall of the wheel alone: seconds), notebooks 291 s
+(index 6, ch. 1 34, ch. 6 171, ch. 9 25, ch. 10 43, assignment 1 10).
 """
 
 from __future__ import annotations

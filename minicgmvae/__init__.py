@@ -31,22 +31,10 @@ assignments import from here or from the submodules named after each idea:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._compat import install_moved_finder
 from ._version import __version__
-from .baselines import binary_relevance, classifier_chain, mlp_baseline, run_baseline
-from .checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
-from .config import ModelConfig, TrainConfig, paper_settings
-from .data.datasets import (
-    MultiLabelData,
-    dataset_info,
-    from_arrays,
-    list_datasets,
-    load_arff_dataset,
-    load_dataset,
-)
-from .decoder import Decoder
-from .device import get_device, keep_freed_memory
-from .encoders import FeatureEncoder, LabelEncoder
 from .errors import (
     CheckpointError,
     ChecksumError,
@@ -57,24 +45,87 @@ from .errors import (
     DownloadError,
     MiniCGMVAEError,
 )
-from .gaussian import log_normal, reparameterize
-from .kl import kl_gaussians, kl_monte_carlo
-from .label_embeddings import LabelEmbeddings
-from .losses import bce_from_logits, contrastive_loss
-from .metrics import (
-    all_metrics,
-    example_f1,
-    hamming_accuracy,
-    macro_f1,
-    micro_f1,
-    precision_at_k,
-    subset_accuracy,
-)
-from .model import CGMVAE
-from .prior import label_set_gaussian, mixture_log_density, prior_log_density
-from .protocols import evaluate_both, honest_per_metric_protocol, honest_protocol, paper_protocol
-from .studies.experiments import evaluate_model, merge_seed_records, rescore_runs, train_seeds
-from .training import FitResult, fit, predict_proba
+
+#: The public names that load on first use, each with the submodule that defines it, so
+#: that ``import minicgmvae`` stays fast: it imports neither PyTorch nor scikit-learn until a
+#: name that needs them is used (PEP 562; see ``_compat.resolve``).
+_LAZY_NAMES: dict[str, str] = {
+    **dict.fromkeys(
+        ["binary_relevance", "classifier_chain", "mlp_baseline", "run_baseline"], "baselines"
+    ),
+    **dict.fromkeys(["load_checkpoint", "model_from_checkpoint", "save_checkpoint"],
+                    "checkpoint"),
+    **dict.fromkeys(["ModelConfig", "TrainConfig", "paper_settings"], "config"),
+    **dict.fromkeys(
+        ["MultiLabelData", "dataset_info", "from_arrays", "list_datasets",
+         "load_arff_dataset", "load_dataset"],
+        "data.datasets",
+    ),
+    "Decoder": "decoder",
+    **dict.fromkeys(["get_device", "keep_freed_memory"], "device"),
+    **dict.fromkeys(["FeatureEncoder", "LabelEncoder"], "encoders"),
+    **dict.fromkeys(["log_normal", "reparameterize"], "gaussian"),
+    **dict.fromkeys(["kl_gaussians", "kl_monte_carlo"], "kl"),
+    "LabelEmbeddings": "label_embeddings",
+    **dict.fromkeys(["bce_from_logits", "contrastive_loss"], "losses"),
+    **dict.fromkeys(
+        ["all_metrics", "example_f1", "hamming_accuracy", "macro_f1", "micro_f1",
+         "precision_at_k", "subset_accuracy"],
+        "metrics",
+    ),
+    "CGMVAE": "model",
+    **dict.fromkeys(["label_set_gaussian", "mixture_log_density", "prior_log_density"],
+                    "prior"),
+    **dict.fromkeys(
+        ["evaluate_both", "honest_per_metric_protocol", "honest_protocol", "paper_protocol"],
+        "protocols",
+    ),
+    **dict.fromkeys(
+        ["evaluate_model", "merge_seed_records", "rescore_runs", "train_seeds"],
+        "studies.experiments",
+    ),
+    **dict.fromkeys(["FitResult", "fit", "predict_proba"], "training"),
+}
+
+if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported eagerly
+    from . import checks
+    from .baselines import binary_relevance, classifier_chain, mlp_baseline, run_baseline
+    from .checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+    from .config import ModelConfig, TrainConfig, paper_settings
+    from .data.datasets import (
+        MultiLabelData,
+        dataset_info,
+        from_arrays,
+        list_datasets,
+        load_arff_dataset,
+        load_dataset,
+    )
+    from .decoder import Decoder
+    from .device import get_device, keep_freed_memory
+    from .encoders import FeatureEncoder, LabelEncoder
+    from .gaussian import log_normal, reparameterize
+    from .kl import kl_gaussians, kl_monte_carlo
+    from .label_embeddings import LabelEmbeddings
+    from .losses import bce_from_logits, contrastive_loss
+    from .metrics import (
+        all_metrics,
+        example_f1,
+        hamming_accuracy,
+        macro_f1,
+        micro_f1,
+        precision_at_k,
+        subset_accuracy,
+    )
+    from .model import CGMVAE
+    from .prior import label_set_gaussian, mixture_log_density, prior_log_density
+    from .protocols import (
+        evaluate_both,
+        honest_per_metric_protocol,
+        honest_protocol,
+        paper_protocol,
+    )
+    from .studies.experiments import evaluate_model, merge_seed_records, rescore_runs, train_seeds
+    from .training import FitResult, fit, predict_proba
 
 __all__ = [
     "CGMVAE",
@@ -144,9 +195,13 @@ install_moved_finder(__name__)
 
 
 def __getattr__(name: str) -> object:
-    """Old public names and moved modules' old paths, with a DeprecationWarning
-    (``_compat.RENAMED`` and ``_compat.MOVED``), and the ``checks`` submodule, imported on
-    first use."""
+    """The public names of ``__all__`` on first use (``_LAZY_NAMES``), the ``checks``
+    submodule and any other submodule, and old public names and moved modules' old paths,
+    with a DeprecationWarning (``_compat.RENAMED`` and ``_compat.MOVED``)."""
     from ._compat import resolve
 
-    return resolve(__name__, name)
+    return resolve(__name__, name, lazy_names=_LAZY_NAMES)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -9,7 +9,9 @@ a rename must not break them. When a public name changes, add ``"old": "new"`` t
     minicgmvae.old is deprecated; use minicgmvae.new
 
 The package's module-level ``__getattr__`` (PEP 562) calls :func:`resolve`; it runs only
-for names that are not found in the usual way, so current names cost nothing. It also
+for names that are not found in the usual way, so current names cost nothing once loaded.
+It also serves the package's public names on first use (``import minicgmvae`` imports
+neither PyTorch nor scikit-learn; ``minicgmvae.fit`` imports what ``fit`` needs), and
 imports :mod:`minicgmvae.checks` on first use: ``minicgmvae.checks.check_...`` works after a
 plain ``import minicgmvae``, and ``python -m minicgmvae.checks`` runs a module that the
 package has not imported already.
@@ -75,22 +77,35 @@ def resolve(
     name: str,
     renamed: Mapping[str, str] | None = None,
     lazy: tuple[str, ...] = LAZY_SUBMODULES,
+    lazy_names: Mapping[str, str] | None = None,
 ) -> Any:
     """Serve ``package.name`` for a module-level ``__getattr__``.
+
+    In this order: a public name that loads on first use (``lazy_names``: name -> the
+    submodule that defines it, dotted from the package; the object is then set on the
+    package, so the next access costs nothing), a lazy submodule, a moved module's old path,
+    a renamed name, any other submodule of the package (``minicgmvae.metrics`` after a plain
+    ``import minicgmvae``).
 
     Args:
         package: the module's ``__name__``.
         name: the attribute asked for.
         renamed: old name -> new dotted name (default: :data:`RENAMED`).
         lazy: submodules imported on first use.
+        lazy_names: public names imported from their submodule on first use.
 
     Returns:
-        The submodule, or the object the old name now lives at (after a DeprecationWarning).
+        The object, the submodule, or the object the old name now lives at (after a
+        DeprecationWarning).
 
     Raises:
         AttributeError: for any other name, as for a plain module.
     """
     table = RENAMED if renamed is None else renamed
+    if lazy_names and name in lazy_names:
+        value = getattr(importlib.import_module(f"{package}.{lazy_names[name]}"), name)
+        setattr(sys.modules[package], name, value)
+        return value
     if name in lazy:
         return importlib.import_module(f"{package}.{name}")
     if name in MOVED:  # ``package.old`` before any ``import package.old``
@@ -110,6 +125,13 @@ def resolve(
             stacklevel=3,  # the caller of the module's __getattr__
         )
         return _lookup(package, new)
+    if name.isidentifier() and not name.startswith("__"):
+        try:
+            found = importlib.util.find_spec(f"{package}.{name}") is not None
+        except (ImportError, ValueError):
+            found = False
+        if found:
+            return importlib.import_module(f"{package}.{name}")
     raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
 

@@ -41,3 +41,8 @@ class CheckpointError(MiniCGMVAEError, ValueError):
 
 class DeviceError(MiniCGMVAEError, RuntimeError):
     """A device that was asked for but is not there (e.g. ``cuda`` with no GPU)."""
+
+
+class ResultNotFoundError(MiniCGMVAEError, FileNotFoundError):
+    """A stored result of the book that the installed package does not hold (the message
+    names the file and lists the ones it has)."""

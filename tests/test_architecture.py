@@ -33,7 +33,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # plotting (the book's style and the model's picture) and glue import no package module
     (
         "foundation",
-        ("_version", "_compat", "errors", "atomic", "device", "provenance", "plotting", "glue"),
+        (
+            "_version", "_home", "_compat", "errors", "atomic", "device", "provenance",
+            "plotting", "glue",
+        ),
     ),
     ("data", ("data",)),
     (

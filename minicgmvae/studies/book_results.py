@@ -1,46 +1,87 @@
-"""The book's stored results: JSON files under ``book/results/``, written by the commands
-that produce them (``python -m minicgmvae train|ablate|efficiency|benchmark ... --out``).
+"""The book's stored results: JSON files under ``minicgmvae/results/``, written by the
+commands that produce them (``python -m minicgmvae train|ablate|efficiency|benchmark ...
+--out``), and shipped inside the package.
 
-A chapter reads them with :func:`load_book_result`, which looks in the checkout first (run
-from the repository root or from ``book/``) and otherwise downloads the file from the
-project's repository (in Colab, where there is no checkout), and :func:`describe_provenance`
-prints where and how a file was made.
+A chapter reads them with :func:`load_book_result`, which reads them from the installed
+package (a checkout, a wheel, Colab: the same files, with no network), and
+:func:`describe_provenance` prints where and how a file was made.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.request
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-RAW_URL = "https://raw.githubusercontent.com/minicgmvae/minicgmvae/main/book/results"
+from .._home import RELEASE, REPOSITORY
+from ..errors import ResultNotFoundError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+#: The same files online, at this release (for reading them in a browser).
+RAW_URL = f"https://raw.githubusercontent.com/{REPOSITORY}/{RELEASE}/minicgmvae/results"
+
+
+def results_root() -> Traversable:
+    """The folder of stored results inside the installed package."""
+    return resources.files("minicgmvae") / "results"
 
 
 def results_dir() -> Path | None:
-    """``results/`` when run from ``book/``, ``book/results/`` from the root, else None."""
-    for candidate in (Path("results"), Path("book") / "results"):
-        if candidate.is_dir():
-            return candidate
-    return None
+    """:func:`results_root` as a filesystem path (None if the package is not on disk)."""
+    root = results_root()
+    return root if isinstance(root, Path) and root.is_dir() else None
+
+
+def list_book_results() -> list[str]:
+    """Every stored result, as the ``relpath`` that :func:`load_book_result` takes."""
+    found: list[str] = []
+
+    def walk(node: Traversable, prefix: str) -> None:
+        for child in node.iterdir():
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            elif child.name.endswith(".json"):
+                found.append(prefix + child.name)
+
+    root = results_root()
+    if root.is_dir():
+        walk(root, "")
+    return sorted(found)
 
 
 def load_book_result(relpath: str) -> dict[str, Any]:
-    """``book/results/<relpath>`` as a dict, from the checkout or from the repository."""
-    root = results_dir()
-    if root is not None and (root / relpath).is_file():
-        return json.loads((root / relpath).read_text())
-    with urllib.request.urlopen(f"{RAW_URL}/{relpath}", timeout=60) as f:
-        return json.load(f)
+    """``minicgmvae/results/<relpath>`` (e.g. ``"yeast/metrics.json"``) as a dict.
+
+    Raises:
+        ResultNotFoundError: the package holds no such file; the message lists those it has.
+    """
+    node = results_root()
+    for part in relpath.strip("/").split("/"):
+        node = node / part
+    if not node.is_file():
+        have = list_book_results()
+        raise ResultNotFoundError(
+            f"no stored result {relpath!r} in the installed minicgmvae "
+            f"(looked in {results_root()}); it has {len(have)}: {', '.join(have) or 'none'}"
+        )
+    return json.loads(node.read_text(encoding="utf-8"))
 
 
 def describe_provenance(record: dict[str, Any], what: str = "") -> str:
     """Two or three lines: when, from which commit, with which versions, on what device."""
     p = record["provenance"]
-    commit = (p.get("commit") or "unknown")[:10]
+    if p.get("commit"):
+        source = f"commit {p['commit'][:10]}"
+    elif p.get("package_source") == "installed":
+        source = f"installed minicgmvae {p['minicgmvae']}, no commit"
+    else:
+        source = "commit unknown"
     dirty = " (package modified)" if p.get("package_dirty") else ""
     lines = [
-        f"{what + ': ' if what else ''}written {p['date']}, commit {commit}{dirty}",
+        f"{what + ': ' if what else ''}written {p['date']}, {source}{dirty}",
         f"  minicgmvae {p['minicgmvae']}, torch {p['torch']}, numpy {p['numpy']}, "
         f"python {p['python']}",
         f"  device {p['device']} ({p['cpu']}, {p['cores']} cores, "
@@ -56,4 +97,11 @@ def describe_provenance(record: dict[str, Any], what: str = "") -> str:
     return "\n".join(lines)
 
 
-__all__ = ["RAW_URL", "describe_provenance", "load_book_result", "results_dir"]
+__all__ = [
+    "RAW_URL",
+    "describe_provenance",
+    "list_book_results",
+    "load_book_result",
+    "results_dir",
+    "results_root",
+]

@@ -1,4 +1,4 @@
-"""The book's findings, computed from its stored results (``book/results/``).
+"""The book's findings, computed from its stored results (``minicgmvae/results/``, package data).
 
 Each function reads the JSON files that the chapters read (through
 :func:`minicgmvae.studies.book_results.load_book_result`) and returns plain numbers, so that

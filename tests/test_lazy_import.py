@@ -1,0 +1,52 @@
+"""``import minicgmvae`` is fast: it imports neither PyTorch nor scikit-learn, and every
+public name still works, loaded on first use (PEP 562)."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import minicgmvae
+
+
+def test_import_loads_neither_torch_nor_sklearn():
+    code = (
+        "import sys, minicgmvae\n"
+        "heavy = sorted(m for m in ('torch', 'sklearn', 'numpy', 'scipy', 'matplotlib')"
+        " if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "print(minicgmvae.__version__)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == minicgmvae.__version__
+
+
+def test_every_public_name_is_the_object_of_its_module():
+    lazy = minicgmvae._LAZY_NAMES
+    for name in minicgmvae.__all__:
+        value = getattr(minicgmvae, name)
+        if name in lazy:
+            module = importlib.import_module(f"minicgmvae.{lazy[name]}")
+            assert value is getattr(module, name), name
+    assert set(lazy) <= set(minicgmvae.__all__)
+
+
+def test_dir_and_star_import_list_every_public_name():
+    assert set(minicgmvae.__all__) <= set(dir(minicgmvae))
+    namespace: dict = {}
+    exec("from minicgmvae import *", namespace)
+    assert set(minicgmvae.__all__) - {"__version__"} <= set(namespace)
+
+
+def test_submodules_are_attributes_after_a_plain_import():
+    code = ("import minicgmvae\n"
+            "assert minicgmvae.metrics.example_f1 is minicgmvae.example_f1\n"
+            "assert minicgmvae.protocols.__name__ == 'minicgmvae.protocols'\n"
+            "try:\n    minicgmvae.no_such_name\nexcept AttributeError as e:\n"
+            "    assert 'no_such_name' in str(e)\nelse:\n    raise SystemExit('no error')\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr

@@ -19,6 +19,8 @@ assignments import from here or from the submodules named after each idea:
 ``model``              CGMVAE
 ``config``             ModelConfig, TrainConfig, paper_settings
 ``training``           fit, predict_proba
+``estimator``          CGMVAEClassifier (scikit-learn)
+``predictor``          Predictor, load_predictor (a saved model that predicts)
 ``experiments``        train_seeds, evaluate_model, rescore_runs, merge_seed_records
 ``diagnostics``        latent_usage, collapse_report, embedding_cooccurrence
 ``subsets``            training_subset, most_frequent_labels
@@ -57,6 +59,7 @@ from .errors import (
     DownloadError,
     MiniCGMVAEError,
 )
+from .estimator import CGMVAEClassifier
 from .gaussian import log_normal, reparameterize
 from .kl import kl_gaussians, kl_monte_carlo
 from .label_embeddings import LabelEmbeddings
@@ -71,6 +74,7 @@ from .metrics import (
     subset_accuracy,
 )
 from .model import CGMVAE
+from .predictor import Predictor, load_predictor
 from .prior import label_set_gaussian, mixture_log_density, prior_log_density
 from .protocols import evaluate_both, honest_per_metric_protocol, honest_protocol, paper_protocol
 from .studies.experiments import evaluate_model, merge_seed_records, rescore_runs, train_seeds
@@ -78,6 +82,7 @@ from .training import FitResult, fit, predict_proba
 
 __all__ = [
     "CGMVAE",
+    "CGMVAEClassifier",
     "CheckpointError",
     "ChecksumError",
     "DataFormatError",
@@ -93,6 +98,7 @@ __all__ = [
     "MiniCGMVAEError",
     "ModelConfig",
     "MultiLabelData",
+    "Predictor",
     "TrainConfig",
     "__version__",
     "all_metrics",
@@ -119,6 +125,7 @@ __all__ = [
     "load_arff_dataset",
     "load_checkpoint",
     "load_dataset",
+    "load_predictor",
     "log_normal",
     "macro_f1",
     "merge_seed_records",

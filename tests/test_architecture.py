@@ -48,7 +48,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("evaluation", ("metrics", "protocols", "diagnostics")),
-    ("training", ("training",)),
+    ("training", ("training", "estimator", "predictor")),
     ("baselines", ("baselines",)),
     ("studies", ("studies",)),
     ("interfaces", ("cli", "__main__", "checks", "__init__")),

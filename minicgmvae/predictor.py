@@ -96,6 +96,28 @@ class Predictor:
         if not 0.0 < self.threshold < 1.0:
             raise DataValueError(f"threshold must be in (0, 1), got {self.threshold}.")
 
+    @classmethod
+    def from_split_data(
+        cls,
+        model: CGMVAE,
+        data: Any,
+        threshold: float = 0.5,
+        train_config: TrainConfig | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> Predictor:
+        """The predictor of ``model`` trained on ``data`` (a
+        :class:`~minicgmvae.data.datasets.MultiLabelData`): its standardisation and names."""
+        return cls(
+            model,
+            data.feature_mean,
+            data.feature_std,
+            list(data.feature_names),
+            list(data.label_names),
+            threshold,
+            train_config,
+            {"dataset": str(getattr(data, "name", "custom")), **(info or {})},
+        )
+
     # ----------------------------------------------------------------------------- sizes
     @property
     def n_features(self) -> int:

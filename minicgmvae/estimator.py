@@ -84,6 +84,29 @@ def choose_threshold(y_val: Any, p_val: Any, select_by: str = "macro_f1") -> tup
     return float(chosen.thresholds[select_by]), chosen.details[f"val_{select_by}"]
 
 
+def _check_indicator(Y: np.ndarray) -> np.ndarray:
+    """``Y`` if it is a 2-D label matrix; a scikit-learn style ValueError if it is not (the
+    0/1 values are checked by :func:`~minicgmvae.data.datasets.from_arrays`)."""
+    kind = type_of_target(Y, input_name="Y", raise_unknown=True)
+    if kind.startswith("continuous"):
+        raise ValueError(
+            f"Unknown label type: {kind}. Y must be a 0/1 label indicator matrix "
+            "(n_samples, n_labels); a continuous target is a regression problem."
+        )
+    if kind.startswith("multiclass"):
+        raise ValueError(
+            f"Only binary classification is supported: each column of Y is one label, 0 "
+            f"or 1. The type of the target is {kind}; turn classes into indicator columns "
+            "first (sklearn.preprocessing.MultiLabelBinarizer or LabelBinarizer)."
+        )
+    if Y.ndim != 2:
+        raise ValueError(
+            f"Y must be a 2-D 0/1 label indicator matrix (n_samples, n_labels), got shape "
+            f"{Y.shape}; for one binary label use Y.reshape(-1, 1)."
+        )
+    return Y
+
+
 class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
     """C-GMVAE, the Gaussian-mixture VAE with contrastive learning, as a multi-label
     scikit-learn classifier (see the module docstring for what ``fit`` does).
@@ -199,28 +222,8 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         """Train on features ``X`` ``(N, d)`` and 0/1 labels ``Y`` ``(N, L)``; returns self."""
         label_names = [str(c) for c in Y.columns] if hasattr(Y, "columns") else None
         X, Y = validate_data(self, X, Y, multi_output=True, accept_sparse=_ACCEPT_SPARSE)
-        if hasattr(X, "toarray"):
-            X = X.toarray()
-        if hasattr(Y, "toarray"):
-            Y = Y.toarray()
-        Y = np.asarray(Y)
-        kind = type_of_target(Y, input_name="Y", raise_unknown=True)
-        if kind.startswith("continuous"):
-            raise ValueError(
-                f"Unknown label type: {kind}. Y must be a 0/1 label indicator matrix "
-                "(n_samples, n_labels); a continuous target is a regression problem."
-            )
-        if kind.startswith("multiclass"):
-            raise ValueError(
-                f"Only binary classification is supported: each column of Y is one label, 0 "
-                f"or 1. The type of the target is {kind}; turn classes into indicator columns "
-                "first (sklearn.preprocessing.MultiLabelBinarizer or LabelBinarizer)."
-            )
-        if Y.ndim != 2:
-            raise ValueError(
-                f"Y must be a 2-D 0/1 label indicator matrix (n_samples, n_labels), got shape "
-                f"{Y.shape}; for one binary label use Y.reshape(-1, 1)."
-            )
+        X = X.toarray() if hasattr(X, "toarray") else X
+        Y = _check_indicator(Y.toarray() if hasattr(Y, "toarray") else np.asarray(Y))
         if self.threshold is not None and not 0.0 < float(self.threshold) < 1.0:
             raise ValueError(f"threshold must be None or in (0, 1), got {self.threshold!r}.")
         rng = check_random_state(self.random_state)
@@ -240,39 +243,19 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         mc, tc = self._configs(data.n_features, data.n_labels, train_seed)
         result = fit_model(data, mc, tc, device=self.device, progress=bool(self.verbose))
         model = result.model.cpu()
-        self.validation_curve_ = None
-        if self.threshold is not None:
-            threshold = float(self.threshold)
-        elif len(data.x_val):
-            p_val = model.predict_proba(torch.from_numpy(data.x_val)).numpy()
-            try:
-                threshold, self.validation_curve_ = choose_threshold(
-                    data.y_val, p_val, self.select_by
-                )
-            except DataValueError:  # select_by undefined at every threshold on validation
-                threshold = 0.5
-        else:
-            threshold = 0.5
-        self.predictor_ = Predictor(
-            model,
-            data.feature_mean,
-            data.feature_std,
-            data.feature_names,
-            data.label_names,
-            threshold,
-            tc,
-            info={
-                "source": "CGMVAEClassifier",
-                "best_epoch": result.best_epoch,
-                "best_val_score": result.best_score,
-                "select_by": self.select_by,
-                "threshold_rule": "given"
-                if self.threshold is not None
-                else f"best validation {self.select_by} over 0.1..0.9",
-                "n_train": len(data.x_train),
-                "n_val": len(data.x_val),
-            },
-        )
+        threshold, self.validation_curve_ = self._threshold(model, data)
+        info = {
+            "source": "CGMVAEClassifier",
+            "best_epoch": result.best_epoch,
+            "best_val_score": result.best_score,
+            "select_by": self.select_by,
+            "threshold_rule": "given"
+            if self.threshold is not None
+            else f"best validation {self.select_by} over 0.1..0.9",
+            "n_train": len(data.x_train),
+            "n_val": len(data.x_val),
+        }
+        self.predictor_ = Predictor.from_split_data(model, data, threshold, tc, info)
         self.threshold_ = threshold
         self.label_names_ = list(data.label_names)
         self.classes_ = np.arange(data.n_labels)
@@ -280,6 +263,19 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         self.best_epoch_ = result.best_epoch
         self.history_ = result.history
         return self
+
+    def _threshold(self, model: Any, data: Any) -> tuple[float, Any]:
+        """The given threshold, or the one chosen on validation (0.5 without validation);
+        and the validation curve it was chosen from (or None)."""
+        if self.threshold is not None:
+            return float(self.threshold), None
+        if not len(data.x_val):
+            return 0.5, None
+        p_val = model.predict_proba(torch.from_numpy(data.x_val)).numpy()
+        try:
+            return choose_threshold(data.y_val, p_val, self.select_by)
+        except DataValueError:  # select_by undefined at every threshold on validation
+            return 0.5, None
 
     # ------------------------------------------------------------------------------- predict
     def predict_proba(self, X: Any) -> np.ndarray:

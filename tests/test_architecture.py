@@ -30,7 +30,7 @@ PACKAGE = Path(minicgmvae.__file__).resolve().parent
 #: Layers from the bottom up. A module is matched by its dotted path below the package: the
 #: longest matching prefix wins. Imports flow from a layer to itself or to a lower one.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("_version", "_compat", "errors", "atomic", "device", "provenance")),
+    ("foundation", ("_version", "_compat", "errors", "atomic", "device", "provenance", "argcheck")),
     ("data", ("data",)),
     (
         "model",

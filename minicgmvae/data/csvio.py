@@ -341,6 +341,22 @@ def read_csv_features(
     return _numbers(table, idx, "feature").astype(np.float32), ignored
 
 
+def _check_same_columns(train: CsvData, test: CsvData) -> None:
+    for kind, a, b in (
+        ("feature", train.feature_names, test.feature_names),
+        ("label", train.label_names, test.label_names),
+    ):
+        if a != b:
+            diff = next(
+                (f"{i + 1}: {x!r} vs {y!r}" for i, (x, y) in enumerate(zip(a, b)) if x != y),
+                f"{len(a)} vs {len(b)} columns",
+            )
+            raise DataFormatError(
+                f"{train.path} and {test.path} have different {kind} columns (first "
+                f"difference: {kind} {diff}). Give both files the same columns."
+            )
+
+
 def load_csv_dataset(
     train_path: str | os.PathLike[str],
     test_path: str | os.PathLike[str] | None = None,
@@ -373,19 +389,7 @@ def load_csv_dataset(
         if label_columns is None:
             n_labels = train.labels.shape[1]
         test = read_csv_dataset(test_path, label_columns=label_columns, n_labels=n_labels)
-        for kind, a, b in (
-            ("feature", train.feature_names, test.feature_names),
-            ("label", train.label_names, test.label_names),
-        ):
-            if a != b:
-                diff = next(
-                    (f"{i + 1}: {x!r} vs {y!r}" for i, (x, y) in enumerate(zip(a, b)) if x != y),
-                    f"{len(a)} vs {len(b)} columns",
-                )
-                raise DataFormatError(
-                    f"{train_path} and {test_path} have different {kind} columns (first "
-                    f"difference: {kind} {diff}). Give both files the same columns."
-                )
+        _check_same_columns(train, test)
         x_test, y_test = test.features, test.labels
     if name is None:
         name = Path(train_path).name

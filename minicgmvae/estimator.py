@@ -290,6 +290,11 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         return (proba >= self.threshold_).astype(self.label_dtype_)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the fitted model as a predictor file (see :mod:`minicgmvae.predictor`)."""
+        """Write the fitted model as a predictor file (see :mod:`minicgmvae.predictor`).
+
+        The file takes what ``fit`` was given: in a ``Pipeline``, the output of the steps
+        before this one. To save a model that reads the raw columns, fit the estimator on
+        them (it standardises them itself, ``standardize=True``).
+        """
         check_is_fitted(self, "predictor_")
         return self.predictor_.save(path)

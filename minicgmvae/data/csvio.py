@@ -283,8 +283,8 @@ def read_csv_dataset(
         i, k = np.argwhere(bad)[0]
         raise DataFormatError(
             f"{table.where(int(i), label_idx[k])}: the label {table.rows[i][label_idx[k]]!r} is "
-            f"not 0 or 1 ({int(bad.sum())} such cells). A label column holds 1 where the sample "
-            "has the label and 0 where not; check which columns are labels."
+            f"not 0 or 1 (label cells that are neither: {int(bad.sum())}). A label column holds 1 "
+            "where the sample has the label and 0 where not; check which columns are labels."
         )
     features = _numbers(table, feature_idx, "feature")
     names = table.header

@@ -348,6 +348,21 @@ def _load_training_data(args: argparse.Namespace) -> Any:
     return data
 
 
+def _check_split(data: Any, args: argparse.Namespace) -> None:
+    """Every protocol needs validation and test samples: say so before training."""
+    from .errors import DataValueError
+
+    for part, n, how in (
+        ("validation", len(data.x_val), "a larger --val-fraction"),
+        ("test", len(data.x_test), "--test-data FILE or a larger --test-fraction"),
+    ):
+        if n == 0:
+            raise DataValueError(
+                f"The {part} part of {data.name!r} is empty ({len(data.x_train)} training "
+                f"samples): the protocols need {part} samples. Give more rows, or {how}."
+            )
+
+
 def _save_predictor(result: dict[str, Any], data: Any, out: Path) -> dict[str, Any]:
     """Write ``out/predictor.pt`` from the seed with the best validation score, with the
     threshold the honest protocol chose on validation for it."""
@@ -387,6 +402,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     _setup_process(args.threads)
     data = _load_training_data(args)
+    _check_split(data, args)
     s = paper_settings(data.name, data.n_features, data.n_labels, **overrides)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     out = Path(args.out) if args.out else None

@@ -591,3 +591,18 @@ def test_train_resume_after_a_kill_ends_like_an_uninterrupted_run(env, emotions_
         )
     assert a["summary"] == b["summary"]
     assert a["predictor"]["threshold"] == b["predictor"]["threshold"]
+
+
+def test_train_data_checks_before_training(capsys, tmp_path):
+    tiny = tmp_path / "tiny.csv"
+    tiny.write_text("a,b,sad\n1,2,0\n3,4,1\n")
+    status, _, err = call(["train", "--data", str(tiny), "--n-labels", "1"], capsys)
+    assert status == 2 and "The validation part of 'tiny' is empty" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,sad\n1,2,0\n3,x,1\n")
+    status, _, err = call(["train", "--data", str(bad), "--n-labels", "1"], capsys)
+    assert status == 2 and f"{bad}, line 3, column 2 ('b'): 'x' is not a number" in err
+    status, _, err = call(["train", "--data", str(bad)], capsys)
+    assert status == 2 and "--label-columns NAME ... or --n-labels K" in err
+    status, _, err = call(["train", "--data", str(bad), "--xml", str(bad)], capsys)
+    assert status == 2 and "--xml names the labels of ARFF files" in err

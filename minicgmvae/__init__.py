@@ -19,6 +19,8 @@ assignments import from here or from the submodules named after each idea:
 ``model``              CGMVAE
 ``config``             ModelConfig, TrainConfig, paper_settings
 ``training``           fit, predict_proba
+``estimator``          CGMVAEClassifier (scikit-learn)
+``predictor``          Predictor, load_predictor (a saved model that predicts)
 ``experiments``        train_seeds, evaluate_model, rescore_runs, merge_seed_records
 ``diagnostics``        latent_usage, collapse_report, embedding_cooccurrence
 ``subsets``            training_subset, most_frequent_labels
@@ -74,6 +76,8 @@ _LAZY_NAMES: dict[str, str] = {
         "metrics",
     ),
     "CGMVAE": "model",
+    "CGMVAEClassifier": "estimator",
+    **dict.fromkeys(["Predictor", "load_predictor"], "predictor"),
     **dict.fromkeys(["label_set_gaussian", "mixture_log_density", "prior_log_density"],
                     "prior"),
     **dict.fromkeys(
@@ -103,6 +107,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from .decoder import Decoder
     from .device import get_device, keep_freed_memory
     from .encoders import FeatureEncoder, LabelEncoder
+    from .estimator import CGMVAEClassifier
     from .gaussian import log_normal, reparameterize
     from .kl import kl_gaussians, kl_monte_carlo
     from .label_embeddings import LabelEmbeddings
@@ -117,6 +122,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
         subset_accuracy,
     )
     from .model import CGMVAE
+    from .predictor import Predictor, load_predictor
     from .prior import label_set_gaussian, mixture_log_density, prior_log_density
     from .protocols import (
         evaluate_both,
@@ -129,6 +135,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
 
 __all__ = [
     "CGMVAE",
+    "CGMVAEClassifier",
     "CheckpointError",
     "ChecksumError",
     "DataFormatError",
@@ -144,6 +151,7 @@ __all__ = [
     "MiniCGMVAEError",
     "ModelConfig",
     "MultiLabelData",
+    "Predictor",
     "TrainConfig",
     "__version__",
     "all_metrics",
@@ -170,6 +178,7 @@ __all__ = [
     "load_arff_dataset",
     "load_checkpoint",
     "load_dataset",
+    "load_predictor",
     "log_normal",
     "macro_f1",
     "merge_seed_records",

@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "foundation",
         (
             "_version", "_home", "_compat", "errors", "atomic", "device", "provenance",
-            "plotting", "glue",
+            "plotting", "glue", "argcheck",
         ),
     ),
     ("data", ("data",)),
@@ -55,7 +55,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("evaluation", ("metrics", "protocols", "diagnostics")),
-    ("training", ("training",)),
+    ("training", ("training", "estimator", "predictor")),
     ("baselines", ("baselines",)),
     ("studies", ("studies",)),
     ("interfaces", ("cli", "__main__", "checks", "__init__")),

@@ -37,8 +37,13 @@ from typing import Any
 
 import torch
 
+from ..argcheck import CommandLineError, int_at_least
 from ..config import paper_settings
+from ..data.registry import get_spec
 from ..device import get_device, keep_freed_memory
+from ..errors import DataValueError, MiniCGMVAEError
+
+POSITIVE = int_at_least(1)
 
 
 def matmul_gflops(device: torch.device, n: int = 1024, repeats: int = 20) -> float:
@@ -247,23 +252,24 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The benchmark's command line (``python -m minicgmvae benchmark --help``)."""
     p = argparse.ArgumentParser(
         prog="python -m minicgmvae benchmark",
         description="Seconds per epoch and peak memory of C-GMVAE at the paper settings.",
     )
     p.add_argument("--datasets", nargs="+", default=["yeast", "scene", "delicious"])
-    p.add_argument("--epochs", type=int, default=5, help="timed epochs (after one warm-up)")
+    p.add_argument("--epochs", type=POSITIVE, default=5, help="timed epochs (after one warm-up)")
     p.add_argument(
-        "--repeat", type=int, default=1, help="run each dataset this many times, taking turns"
+        "--repeat", type=POSITIVE, default=1, help="run each dataset this many times, taking turns"
     )
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
-    p.add_argument("--embed-dim", type=int, default=None, help="override the embedding size")
+    p.add_argument("--threads", type=POSITIVE, default=None, help="torch threads (default: all)")
+    p.add_argument("--embed-dim", type=POSITIVE, default=None, help="override the embedding size")
     p.add_argument(
         "--labels",
         nargs="+",
-        type=int,
+        type=POSITIVE,
         default=None,
         help="also time subsets of the K most frequent labels (one run per K)",
     )
@@ -274,53 +280,67 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", default=None, help="write the results as JSON here")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: child process
-    args = p.parse_args(argv)
+    return p
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if args.one:
-        if not args.default_malloc:
-            keep_freed_memory()  # as the training commands do (see minicgmvae.device)
-        k = args.labels[0] if args.labels else None
-        print(json.dumps(run_one(args.one, args.epochs, args.device, args.embed_dim, k)))
-        return 0
 
-    rows = []
-    # with --repeat, the datasets take turns, so that a slow spell of the machine is shared
-    jobs = [
-        (name, k)
-        for _ in range(args.repeat)
-        for name in args.datasets
-        for k in (args.labels or [None])
-    ]
-    for name, k in jobs:
-        cmd = [
-            sys.executable,
-            "-m",
-            "minicgmvae.studies.benchmark",
-            "--one",
-            name,
-            "--epochs",
-            str(args.epochs),
-            "--device",
-            args.device,
-        ]
-        if args.threads:
-            cmd += ["--threads", str(args.threads)]
-        if args.embed_dim:
-            cmd += ["--embed-dim", str(args.embed_dim)]
-        if k:
-            cmd += ["--labels", str(k)]
-        if args.default_malloc:
-            cmd += ["--default-malloc"]
-        print(
-            f"benchmarking {name} {f'({k} labels) ' if k else ''}...", file=sys.stderr, flush=True
-        )
-        out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
-        if out.returncode != 0:
-            print(out.stderr, file=sys.stderr)
-            return out.returncode
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+def _check(args: argparse.Namespace) -> None:
+    """Dataset names, label counts and the device, before any child process starts."""
+    for name in args.datasets:
+        spec = get_spec(name)
+        if not spec.supported:
+            raise DataValueError(
+                f"Dataset {spec.name!r} cannot be benchmarked: {spec.unsupported_reason}"
+            )
+        too_many = [k for k in args.labels or [] if k > spec.n_labels]
+        if too_many:
+            raise CommandLineError(
+                f"--labels {too_many[0]}: {spec.name} has only {spec.n_labels} labels."
+            )
+    get_device(args.device)
+
+
+def _child_command(args: argparse.Namespace, name: str, k: int | None) -> list[str]:
+    """The command line that benchmarks ``name`` (``k`` labels) in a fresh process."""
+    cmd = [sys.executable, "-m", "minicgmvae.studies.benchmark", "--one", name]
+    cmd += ["--epochs", str(args.epochs), "--device", args.device]
+    for option, value in (
+        ("--threads", args.threads),
+        ("--embed-dim", args.embed_dim),
+        ("--labels", k),
+    ):
+        if value:
+            cmd += [option, str(value)]
+    if args.default_malloc:
+        cmd += ["--default-malloc"]
+    return cmd
+
+
+def _run_child(cmd: list[str]) -> dict[str, Any]:
+    """Run one child; its row, or its error: one line for the package's own errors (status
+    2), its whole stderr for anything else."""
+    out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    if out.returncode == 2:
+        lines = [x for x in out.stderr.splitlines() if x.startswith("error: ")]
+        raise ChildError(lines[-1].removeprefix("error: ") if lines else out.stderr.strip())
+    if out.returncode != 0:
+        print(out.stderr, file=sys.stderr)
+        raise SystemExit(out.returncode)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class ChildError(MiniCGMVAEError):
+    """A benchmark child process stopped on one of the package's errors."""
+
+
+def _run_child_mode(args: argparse.Namespace) -> int:
+    if not args.default_malloc:
+        keep_freed_memory()  # as the training commands do (see minicgmvae.device)
+    k = args.labels[0] if args.labels else None
+    print(json.dumps(run_one(args.one, args.epochs, args.device, args.embed_dim, k)))
+    return 0
+
+
+def _report(rows: list[dict[str, Any]], args: argparse.Namespace, argv: list[str]) -> None:
     print(format_rows(rows))
     if args.repeat > 1:
         print(f"\nover {args.repeat} runs each (median of the runs' medians; fastest epoch):")
@@ -336,10 +356,41 @@ def main(argv: list[str] | None = None) -> int:
         record = {
             "rows": rows,
             "command": "python -m minicgmvae benchmark "
-            + " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "benchmark"),
+            + " ".join(a for a in argv if a != "benchmark"),
             "provenance": provenance(args.device),
         }
         atomic_write(args.out, lambda f: f.write(json.dumps(record, indent=1) + "\n"), binary=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; the package's errors (here or in a child) are one line, status 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    try:
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        if args.one:
+            return _run_child_mode(args)
+        _check(args)
+        # with --repeat, the datasets take turns, so that a slow spell of the machine is shared
+        jobs = [
+            (name, k)
+            for _ in range(args.repeat)
+            for name in args.datasets
+            for k in (args.labels or [None])
+        ]
+        rows = []
+        for name, k in jobs:
+            print(
+                f"benchmarking {name} {f'({k} labels) ' if k else ''}...",
+                file=sys.stderr,
+                flush=True,
+            )
+            rows.append(_run_child(_child_command(args, name, k)))
+        _report(rows, args, argv)
+    except MiniCGMVAEError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -64,6 +64,8 @@ def train_seeds(
     progress: bool = True,
     note: str = "",
     diagnose: Callable[[torch.nn.Module, Any], dict[str, float]] | None = None,
+    checkpoint_every: int = 0,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Train and evaluate once per seed; return per-seed results, a summary and provenance.
 
@@ -85,7 +87,16 @@ def train_seeds(
     for seed in seeds:
         tc = TrainConfig.from_dict({**train_config.to_dict(), "seed": int(seed)})
         ckpt = Path(out_dir) / f"seed-{seed}.pt" if out_dir is not None else None
-        res = fit(data, model_config, tc, device=device, progress=progress, checkpoint_path=ckpt)
+        res = fit(
+            data,
+            model_config,
+            tc,
+            device=device,
+            progress=progress,
+            checkpoint_path=ckpt,
+            checkpoint_every=checkpoint_every if ckpt is not None else 0,
+            resume=resume and ckpt is not None,
+        )
         last = res
         runs.append(
             {

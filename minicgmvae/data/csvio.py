@@ -1,0 +1,425 @@
+"""Multi-label data in CSV files: one row per sample, features and 0/1 label columns.
+
+A file for training holds one column per feature and one per label (1: the sample has the
+label, 0: it has not). Which columns are labels is said by name (``label_columns``, which
+needs a header row) or by number (``n_labels``: the last ``n_labels`` columns, as in MULAN's
+ARFF files). Every other column is a feature, in file order. A file for prediction holds the
+features only, or more columns (e.g. the labels too) when a header names them.
+
+The header row is optional: the first row is a header when one of its cells is neither a
+number nor a missing value. Without a header, features are named ``f0, f1, ...`` and labels
+``label0, ...``. ``.tsv`` files are read as tab-separated, every other file as comma-separated.
+
+Every problem in a file is reported with the file, the line (counted from 1, the header
+included) and the column, and with what to do: a missing value, text in a feature column, a
+label other than 0/1, rows of different lengths, a header without the columns asked for, an
+empty file.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_write
+from ..errors import DataFormatError
+from .datasets import MultiLabelData, from_arrays
+
+__all__ = [
+    "CsvTable",
+    "CsvData",
+    "read_csv_table",
+    "read_csv_dataset",
+    "read_csv_features",
+    "load_csv_dataset",
+    "write_csv",
+]
+
+#: Cells read as a missing value (case-insensitive), besides the empty cell.
+MISSING = ("na", "n/a", "nan", "null", "none", "?", "-")
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """The cells of a CSV file as text: its header (or ``None``) and its rows.
+
+    Attributes:
+        path: the file.
+        header: the column names, or ``None`` when the first row holds numbers.
+        rows: the data rows, each a list of cells (as many as the header or first row).
+        lines: the file line (1-based) of each row, for messages.
+        header_line: the file line of the header (0 when there is none).
+    """
+
+    path: Path
+    header: list[str] | None
+    rows: list[list[str]]
+    lines: list[int] = field(repr=False)
+    header_line: int = 0
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.header) if self.header is not None else len(self.rows[0])
+
+    def names(self) -> list[str]:
+        """The column names: the header's, or ``column1, column2, ...``."""
+        if self.header is not None:
+            return list(self.header)
+        return [f"column{j + 1}" for j in range(self.n_columns)]
+
+    def where(self, i: int, j: int) -> str:
+        """``"<path>, line N, column M ('name')"`` for row ``i`` and column ``j``."""
+        name = f" ({self.header[j]!r})" if self.header is not None else ""
+        return f"{self.path}, line {self.lines[i]}, column {j + 1}{name}"
+
+
+@dataclass(frozen=True)
+class CsvData:
+    """The arrays of one multi-label CSV file.
+
+    Attributes:
+        features: ``(N, d)`` float32.
+        labels: ``(N, L)`` uint8, entries 0 or 1.
+        feature_names, label_names: the column names (or ``f0..``, ``label0..``).
+        path: the file that was read.
+    """
+
+    features: np.ndarray
+    labels: np.ndarray
+    feature_names: list[str]
+    label_names: list[str]
+    path: str = ""
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def read_csv_table(path: str | os.PathLike[str]) -> CsvTable:
+    """Read ``path`` into a :class:`CsvTable`, checking its shape (not its values).
+
+    Raises:
+        DataFormatError: no such file; an empty file; a header with no data rows; blank or
+            repeated column names; rows with another number of cells than the first.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError(f"No such CSV file: {path}.")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for row in reader:
+            if not row or all(not c.strip() for c in row):
+                continue  # blank line
+            rows.append([c.strip() for c in row])
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise DataFormatError(f"{path}, line {reader.line_num}: not valid CSV ({exc}).") from exc
+    if not rows:
+        raise DataFormatError(
+            f"{path} is empty: a CSV file needs one row per sample (and, optionally, a header "
+            "row naming the columns first)."
+        )
+    header, header_line = None, 0
+    if not all(_is_number(c) or c.lower() in ("", *MISSING) for c in rows[0]):
+        header, rows, header_line, lines = rows[0], rows[1:], lines[0], lines[1:]
+        _check_header(path, header, header_line)
+        if not rows:
+            raise DataFormatError(
+                f"{path} has a header row (line {header_line}) but no data rows: add one row "
+                "per sample below it."
+            )
+    width = len(header) if header is not None else len(rows[0])
+    what = "the header" if header is not None else f"the first row (line {lines[0]})"
+    for row, line in zip(rows, lines):
+        if len(row) != width:
+            raise DataFormatError(
+                f"{path}, line {line}: {len(row)} values, but {what} has {width}. Every row "
+                "needs one value per column (a missing value still needs its comma)."
+            )
+    return CsvTable(path, header, rows, lines, header_line)
+
+
+def _check_header(path: Path, header: list[str], line: int) -> None:
+    blank = [j + 1 for j, name in enumerate(header) if not name]
+    if blank:
+        raise DataFormatError(
+            f"{path}, line {line} (the header): column {blank[0]} has no name. Name every "
+            "column, or remove the header row."
+        )
+    seen: set[str] = set()
+    repeated = [n for n in header if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+    if repeated:
+        raise DataFormatError(
+            f"{path}, line {line} (the header): the column name {repeated[0]!r} appears more "
+            "than once. Give every column its own name."
+        )
+
+
+def _numbers(table: CsvTable, columns: Sequence[int], what: str) -> np.ndarray:
+    """The cells of ``columns`` as a float64 ``(N, len(columns))`` array, or an error that
+    names the first bad cell."""
+    cells = [[row[j] for j in columns] for row in table.rows]
+    try:
+        values = np.array(cells, dtype=np.float64).reshape(len(cells), len(columns))
+        if np.isfinite(values).all():
+            return values
+    except ValueError:
+        pass
+    for i, row in enumerate(cells):
+        for k, cell in enumerate(row):
+            where = table.where(i, columns[k])
+            if not cell or cell.lower() in MISSING:
+                raise DataFormatError(
+                    f"{where}: missing value ({cell!r}). C-GMVAE needs every {what}: fill it in "
+                    "(e.g. with the column's mean) or drop the row."
+                )
+            try:
+                value = float(cell)
+            except ValueError:
+                hint = (
+                    "labels must be 0 or 1"
+                    if what == "label"
+                    else "features must be numbers: encode text as numbers first (e.g. one "
+                    "column per category)"
+                )
+                raise DataFormatError(
+                    f"{where}: {cell!r} is not a number; {hint}. If this column is not a "
+                    f"{what}, leave it out of the file."
+                ) from None
+            if not math.isfinite(value):
+                raise DataFormatError(
+                    f"{where}: {cell!r} is not a finite number. C-GMVAE needs every {what}: "
+                    "replace it, or drop the row."
+                )
+    raise AssertionError("unreachable: a bad cell was expected")  # pragma: no cover
+
+
+def _label_indices(
+    table: CsvTable, label_columns: Sequence[str] | None, n_labels: int | None
+) -> list[int]:
+    path, width = table.path, table.n_columns
+    if label_columns is not None and n_labels is not None:
+        raise DataFormatError("Say which columns are labels by name or by number, not both.")
+    if label_columns is not None:
+        if table.header is None:
+            raise DataFormatError(
+                f"{path} has no header row, so its label columns cannot be found by name: add "
+                "a header row, or give the number of labels (the last columns; --n-labels)."
+            )
+        wanted = [str(c) for c in label_columns]
+        unknown = [c for c in wanted if c not in table.header]
+        if unknown:
+            raise DataFormatError(
+                f"{path}: no column named {', '.join(repr(c) for c in unknown)} in its header "
+                f"(line {table.header_line}). Its columns are: {_preview(table.header)}."
+            )
+        if len(set(wanted)) != len(wanted):
+            raise DataFormatError(f"A label column is named twice: {wanted}.")
+        indices = [table.header.index(c) for c in wanted]
+    elif n_labels is not None:
+        if not 1 <= n_labels < width:
+            raise DataFormatError(
+                f"{path} has {width} columns; the number of labels (the last columns) must be "
+                f"between 1 and {width - 1} so that a feature is left, got {n_labels}."
+            )
+        indices = list(range(width - n_labels, width))
+    else:
+        raise DataFormatError(
+            f"Say which columns of {path} are labels: by name (--label-columns NAME ..., "
+            "label_columns=[...]) or as the last K columns (--n-labels K, n_labels=K)."
+        )
+    if len(indices) == width:
+        raise DataFormatError(f"{path}: every column is a label; no feature is left.")
+    return indices
+
+
+def _preview(names: Sequence[str], k: int = 8) -> str:
+    shown = ", ".join(repr(n) for n in names[:k])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > k else "")
+
+
+def read_csv_dataset(
+    path: str | os.PathLike[str],
+    *,
+    label_columns: Sequence[str] | None = None,
+    n_labels: int | None = None,
+) -> CsvData:
+    """Read a multi-label CSV file: features and 0/1 labels (see the module docstring).
+
+    Args:
+        path: the file.
+        label_columns: the names of the label columns (needs a header row), or
+        n_labels: the number of labels, the last columns of the file.
+
+    Raises:
+        DataFormatError: see :func:`read_csv_table`; also label columns not found, a
+            missing value, text in a feature column, a label other than 0 or 1; each message
+            names the file, line and column.
+    """
+    table = read_csv_table(path)
+    label_idx = _label_indices(table, label_columns, n_labels)
+    feature_idx = [j for j in range(table.n_columns) if j not in set(label_idx)]
+    labels = _numbers(table, label_idx, "label")
+    bad = (labels != 0) & (labels != 1)
+    if bad.any():
+        i, k = np.argwhere(bad)[0]
+        raise DataFormatError(
+            f"{table.where(int(i), label_idx[k])}: the label {table.rows[i][label_idx[k]]!r} is "
+            f"not 0 or 1 (label cells that are neither: {int(bad.sum())}). A label column holds 1 "
+            "where the sample has the label and 0 where not; check which columns are labels."
+        )
+    features = _numbers(table, feature_idx, "feature")
+    names = table.header
+    return CsvData(
+        features=features.astype(np.float32),
+        labels=labels.astype(np.uint8),
+        feature_names=[names[j] for j in feature_idx]
+        if names
+        else [f"f{i}" for i in range(len(feature_idx))],
+        label_names=[names[j] for j in label_idx]
+        if names
+        else [f"label{i}" for i in range(len(label_idx))],
+        path=str(table.path),
+    )
+
+
+def read_csv_features(
+    path: str | os.PathLike[str], feature_names: Sequence[str]
+) -> tuple[np.ndarray, list[str]]:
+    """The features of a CSV file for prediction, in the order of ``feature_names``.
+
+    With a header, the columns are found by name (in any order); other columns (e.g. labels)
+    are left out and returned as the second item. Without a header, the file must have
+    exactly one column per feature, in the training order.
+
+    Returns:
+        ``(x, ignored)``: ``(N, d)`` float32 features and the names of the columns not used.
+
+    Raises:
+        DataFormatError: see :func:`read_csv_table`; also a header lacking some features, a
+            headerless file with another number of columns, a missing or non-numeric value.
+    """
+    table = read_csv_table(path)
+    wanted = [str(n) for n in feature_names]
+    if table.header is not None:
+        missing = [n for n in wanted if n not in table.header]
+        if missing:
+            raise DataFormatError(
+                f"{table.path}: its header (line {table.header_line}) lacks "
+                f"{len(missing)} of the model's {len(wanted)} features: {_preview(missing)}. "
+                f"The model reads the columns {_preview(wanted)}; name the columns as in the "
+                "training file."
+            )
+        idx = [table.header.index(n) for n in wanted]
+        ignored = [n for n in table.header if n not in set(wanted)]
+    else:
+        if table.n_columns != len(wanted):
+            raise DataFormatError(
+                f"{table.path} has {table.n_columns} columns and no header row; the model "
+                f"reads {len(wanted)} features ({_preview(wanted)}). Give one column per "
+                "feature in the training order, or add a header row with their names."
+            )
+        idx, ignored = list(range(len(wanted))), []
+    return _numbers(table, idx, "feature").astype(np.float32), ignored
+
+
+def _check_same_columns(train: CsvData, test: CsvData) -> None:
+    for kind, a, b in (
+        ("feature", train.feature_names, test.feature_names),
+        ("label", train.label_names, test.label_names),
+    ):
+        if a != b:
+            diff = next(
+                (f"{i + 1}: {x!r} vs {y!r}" for i, (x, y) in enumerate(zip(a, b)) if x != y),
+                f"{len(a)} vs {len(b)} columns",
+            )
+            raise DataFormatError(
+                f"{train.path} and {test.path} have different {kind} columns (first "
+                f"difference: {kind} {diff}). Give both files the same columns."
+            )
+
+
+def load_csv_dataset(
+    train_path: str | os.PathLike[str],
+    test_path: str | os.PathLike[str] | None = None,
+    *,
+    label_columns: Sequence[str] | None = None,
+    n_labels: int | None = None,
+    name: str | None = None,
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    standardize: bool = True,
+) -> MultiLabelData:
+    """Load your own multi-label CSV file(s) as a :class:`MultiLabelData`.
+
+    Args:
+        train_path: the training CSV (or the only one: a test part is then drawn with
+            ``test_fraction``, as :func:`~minicgmvae.data.datasets.from_arrays` does).
+        test_path: an optional test CSV with the same columns.
+        label_columns, n_labels: which columns are labels (see :func:`read_csv_dataset`).
+        name: the dataset's name (default: the file name without ``.csv``/``-train``).
+        val_fraction, test_fraction, seed, standardize: as in ``from_arrays``.
+
+    Raises:
+        DataFormatError: see :func:`read_csv_dataset`; a test file with other columns.
+        DataValueError: see :func:`~minicgmvae.data.datasets.from_arrays`.
+    """
+    train = read_csv_dataset(train_path, label_columns=label_columns, n_labels=n_labels)
+    x_test = y_test = None
+    if test_path is not None:
+        if label_columns is None:
+            n_labels = train.labels.shape[1]
+        test = read_csv_dataset(test_path, label_columns=label_columns, n_labels=n_labels)
+        _check_same_columns(train, test)
+        x_test, y_test = test.features, test.labels
+    if name is None:
+        name = Path(train_path).name
+        for suffix in (".csv", ".tsv", "-train", "_train"):
+            name = name.removesuffix(suffix)
+    return from_arrays(
+        train.features,
+        train.labels,
+        x_test=x_test,
+        y_test=y_test,
+        name=name,
+        label_names=train.label_names,
+        feature_names=train.feature_names,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        seed=seed,
+        standardize=standardize,
+    )
+
+
+def write_csv(
+    path: str | os.PathLike[str], header: Sequence[str], values: np.ndarray, fmt: str = "%d"
+) -> Path:
+    """Write ``values`` ``(N, k)`` under a header row, atomically; ``fmt`` formats each cell
+    (``"%d"`` for 0/1 labels, ``"%.9g"`` for float32 probabilities, exactly)."""
+
+    def write(f: object) -> None:
+        w = csv.writer(f, lineterminator="\n")  # type: ignore[arg-type]
+        w.writerow(header)
+        for row in values:
+            w.writerow([fmt % v for v in row])
+
+    return atomic_write(path, write, binary=False)

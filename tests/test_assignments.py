@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 import minicgmvae
-from minicgmvae import _compat, checks
+from minicgmvae import _compat, _home, checks
 from minicgmvae.metrics import threshold_sweep
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,9 +102,9 @@ def test_handed_out_notebook_is_well_formed(name: str) -> None:
     assert checks.assignment_of(nb, f"renamed_by_student_{name}.ipynb") == name
     head = nb.cells[0].source
     assert head.startswith("# Assignment ")
-    assert f"blob/main/book/assignments/{name}.ipynb" in head, "wrong Colab badge link"
+    assert _home.colab_url(f"book/assignments/{name}.ipynb") in head, "wrong Colab badge link"
     index = nbformat.read(REPO / "book" / "index.ipynb", as_version=4)
-    install = next(c.source for c in index.cells if "google.colab" in c.source)
+    install = next(c.source for c in index.cells if _home.INSTALL_SPEC in c.source)
     assert nb.cells[1].source == install, "the install cell must be the preface's"
 
     cells = solution_cells(nb)

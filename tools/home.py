@@ -37,11 +37,20 @@ INSTALL_MARKERS = ("%pip", '"pip"', "SPEC =")
 
 
 def notebooks(repo: Path = REPO) -> list[Path]:
-    """The book's notebooks (``book/**/*.ipynb``), without build copies or checkpoints."""
+    """The book's notebooks (``book/**/*.ipynb``) and the course's source notebooks
+    (``course/source/*/*.ipynb``), without build copies or checkpoints."""
     skip = {"_build", ".ipynb_checkpoints", ".jupyter_cache"}
-    return sorted(
-        p for p in (repo / "book").rglob("*.ipynb") if not skip & set(p.relative_to(repo).parts)
-    )
+    found = [*(repo / "book").rglob("*.ipynb"), *(repo / "course" / "source").glob("*/*.ipynb")]
+    return sorted(p for p in found if not skip & set(p.relative_to(repo).parts))
+
+
+def opened_as(relpath: str) -> str:
+    """The path a notebook's badge opens: a course source notebook (it holds the solutions)
+    opens as its student release in the book, ``book/assignments/<name>.ipynb``."""
+    parts = relpath.split("/")
+    if parts[:2] == ["course", "source"]:
+        return f"book/assignments/{parts[-1]}"
+    return relpath
 
 
 def badge(path: str) -> str:
@@ -169,7 +178,7 @@ def sync(repo: Path = REPO, write: bool = False) -> list[str]:
     for path in notebooks(repo):
         rel = path.relative_to(repo).as_posix()
         nb = json.loads(path.read_text(encoding="utf-8"))
-        found = fix_notebook(nb, rel)
+        found = fix_notebook(nb, opened_as(rel))
         problems += found
         if write and found:
             path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

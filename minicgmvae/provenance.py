@@ -16,7 +16,18 @@ from typing import Any
 
 
 def provenance(device: str | None = None) -> dict[str, Any]:
-    """Where a result came from: commit, package versions, device, threads, date."""
+    """Where a result came from: commit, package versions, device, threads, date.
+
+    Args:
+        device: the device the result was computed on, as text (``"cpu"``, ``"cuda"``), or
+            None if it does not apply.
+
+    Returns:
+        A JSON-ready dict: ``commit`` (None outside a git checkout), ``package_dirty`` (the
+        package folder has uncommitted changes), the versions of ``minicgmvae``, ``python``,
+        ``torch``, ``numpy`` and ``sklearn``, ``device``, ``cpu``, ``cores``,
+        ``torch_threads`` and the UTC ``date``.
+    """
     import numpy as np  # imported here: the module itself stays light
     import sklearn
     import torch

@@ -121,7 +121,9 @@ def problems_of(qualname: str, obj: object) -> Iterator[str]:
         yield f"{qualname}: no docstring"
         return
     if inspect.isclass(obj):
-        own_init = "__init__" in vars(obj) and not issubclass(obj, tuple)
+        init = vars(obj).get("__init__")
+        # its own __init__ (a dataclass's too), not typing.Protocol's placeholder
+        own_init = inspect.isfunction(init) and init.__qualname__ == f"{obj.__qualname__}.__init__"
         if dataclasses.is_dataclass(obj) or own_init:
             init_doc = inspect.getdoc(vars(obj)["__init__"]) if own_init else ""
             have = documented_args(doc, ("Args", "Arguments", "Attributes")) | documented_args(

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+#: Where the stored results are read from outside a checkout (e.g. in Colab).
 RAW_URL = "https://raw.githubusercontent.com/minicgmvae/minicgmvae/main/book/results"
 
 
@@ -26,7 +27,17 @@ def results_dir() -> Path | None:
 
 
 def load_book_result(relpath: str) -> dict[str, Any]:
-    """``book/results/<relpath>`` as a dict, from the checkout or from the repository."""
+    """``book/results/<relpath>`` as a dict, from the checkout or from the repository.
+
+    Args:
+        relpath: the file below ``book/results/``, e.g. ``"yeast/metrics.json"``.
+
+    Returns:
+        The parsed JSON.
+
+    Raises:
+        OSError: not in the checkout, and the download from :data:`RAW_URL` failed.
+    """
     root = results_dir()
     if root is not None and (root / relpath).is_file():
         return json.loads((root / relpath).read_text())
@@ -35,7 +46,15 @@ def load_book_result(relpath: str) -> dict[str, Any]:
 
 
 def describe_provenance(record: dict[str, Any], what: str = "") -> str:
-    """Two or three lines: when, from which commit, with which versions, on what device."""
+    """Two or three lines: when, from which commit, with which versions, on what device.
+
+    Args:
+        record: a record with ``"provenance"`` (:func:`~minicgmvae.provenance.provenance`).
+        what: what the record is, put at the start (e.g. ``"yeast, 3 seeds"``).
+
+    Returns:
+        The lines, joined with newlines.
+    """
     p = record["provenance"]
     commit = (p.get("commit") or "unknown")[:10]
     dirty = " (package modified)" if p.get("package_dirty") else ""

@@ -12,6 +12,10 @@ A bare name in a docstring (``:class:`CheckpointError``` in ``minicgmvae.checkpo
 Sphinx looks only in the current module) resolves when exactly one documented object of the
 package has that last name, as ``:class:`.CheckpointError``` would. A name that is documented
 nowhere, or in two places, still fails the strict build, as any broken reference does.
+
+On the reference pages an equation reference (``:eq:`eq-kl-closed``` in a docstring) also
+names the chapter the equation is in, "(13) in VAE basics": equation numbers run through
+the whole book, and a number alone does not say where to look.
 """
 
 from __future__ import annotations
@@ -88,6 +92,26 @@ def _resolve(
     )
 
 
+def _name_equation_chapters(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if not docname.startswith("reference/"):
+        return
+    env = app.env
+    math = env.get_domain("math")
+    for ref in doctree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        if "#equation-" not in uri:
+            continue
+        label = uri.split("#equation-", 1)[1]
+        where = math.equations.get(label)
+        if where is None or where[0] == docname:
+            continue
+        title = env.titles[where[0]].astext()
+        text = ref.astext()
+        ref.clear()
+        ref += nodes.Text(f"{text} in {title}")
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("missing-reference", _resolve)
+    app.connect("doctree-resolved", _name_equation_chapters)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

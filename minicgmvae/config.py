@@ -18,8 +18,8 @@ PriorName = Literal["mixture", "label_gaussian", "standard_normal"]
 #: The names of :data:`PriorName`, as a tuple.
 PRIORS: tuple[str, ...] = get_args(PriorName)
 
-#: The estimators of the KL term (:mod:`minicgmvae.kl`): one-sample Monte Carlo, as the
-#: authors, or closed form, which only the two unimodal priors have.
+#: The estimators of the KL term (:mod:`minicgmvae.kl`), one-sample Monte Carlo as the
+#: authors use, or closed form, which only the two unimodal priors have.
 KL_ESTIMATORS = ("monte_carlo", "closed_form")
 
 

@@ -48,7 +48,7 @@ __all__ = [
     "torch_macro_f1",
 ]
 
-#: The thresholds the authors sweep (``utils.THRESHOLDS``): 0.1, 0.2, ..., 0.9 as exact decimals.
+#: The thresholds the authors sweep (``utils.THRESHOLDS``), 0.1, 0.2, ..., 0.9 as exact decimals.
 PAPER_THRESHOLDS: tuple[float, ...] = tuple(float(t) for t in np.round(np.arange(1, 10) / 10, 1))
 
 #: The four metrics of the paper's main table, in its order.

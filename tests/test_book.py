@@ -34,9 +34,15 @@ SCREENSHOTS = BUILD / "screenshots"
 TOC = REPO / "_toc.yml"
 CHROMIUM = Path("/usr/bin/chromium")
 
-# Pages that need not show a figure: the preface and the instructors' notes (prose only).
-# Keep this list short.
-PAGES_WITHOUT_FIGURES = {"index", "assignments/instructor"}
+# Pages that need not show a figure: the preface and the instructors' notes (prose only),
+# and the API reference (generated from docstrings). Keep this list short.
+PAGES_WITHOUT_FIGURES = {"index", "assignments/instructor"} | {
+    f"reference/{page}"
+    for page in (
+        "index", "data", "model", "evaluation", "training", "baselines", "studies", "checks",
+        "foundation",
+    )
+}
 
 BUILD_TIMEOUT_S = 3600  # every notebook runs; each cell may take up to 900 s (_config.yml)
 BROWSER_TIMEOUT_S = 120

@@ -16,6 +16,9 @@ nowhere, or in two places, still fails the strict build, as any broken reference
 On the reference pages an equation reference (``:eq:`eq-kl-closed``` in a docstring) also
 names the chapter the equation is in, "(13) in VAE basics": equation numbers run through
 the whole book, and a number alone does not say where to look.
+
+A module constant whose value is long (``checks.ASSIGNMENTS``, a registry of datasets) is
+shown without its value: the value belongs in the source, the reference says what it is.
 """
 
 from __future__ import annotations
@@ -28,8 +31,28 @@ from docutils import nodes
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.ext.autodoc import DataDocumenter
+from sphinx.util.inspect import object_description
 
 PACKAGE = "minicgmvae"
+
+#: Values whose text is longer than this are left out of a constant's entry.
+MAX_VALUE_CHARS = 120
+
+
+class ShortValueDataDocumenter(DataDocumenter):
+    """autodoc's ``autodata`` (and a constant found by ``automodule``), showing the value only
+    when it is short."""
+
+    priority = DataDocumenter.priority + 1
+
+    def should_suppress_value_header(self) -> bool:
+        if super().should_suppress_value_header():
+            return True
+        try:
+            return len(object_description(self.object)) > MAX_VALUE_CHARS
+        except ValueError:
+            return True
 
 
 def canonical_name(target: str) -> str | None:
@@ -114,4 +137,6 @@ def _name_equation_chapters(app: Sphinx, doctree: nodes.document, docname: str) 
 def setup(app: Sphinx) -> dict:
     app.connect("missing-reference", _resolve)
     app.connect("doctree-resolved", _name_equation_chapters)
+    app.setup_extension("sphinx.ext.autodoc")
+    app.add_autodocumenter(ShortValueDataDocumenter, override=True)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

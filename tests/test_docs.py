@@ -34,6 +34,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 import minicgmvae
 
 #: Modules not checked here: the command line (argparse handlers, documented by ``--help``)

@@ -16,7 +16,20 @@ from typing import IO, Any
 def atomic_write(
     path: str | os.PathLike[str], write: Callable[[IO[Any]], None], binary: bool = True
 ) -> Path:
-    """Call ``write(f)`` on a temporary file in ``path``'s folder, then move it to ``path``."""
+    """Call ``write(f)`` on a temporary file in ``path``'s folder, then move it to ``path``.
+
+    Args:
+        path: the file to write; missing parent folders are created.
+        write: called once with the open temporary file; it writes the contents.
+        binary: open the temporary file in binary mode (``"wb"``), else in text mode (``"w"``).
+
+    Returns:
+        ``path``, as a :class:`~pathlib.Path`.
+
+    Raises:
+        Exception: whatever ``write`` or the file system raises; the temporary file is removed
+            and ``path`` is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"

@@ -24,20 +24,48 @@ VERSION = 2  # 2: label embeddings stored as E (L, e) instead of nn.Linear(L, e)
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> Path:
-    """``torch.save`` to ``path`` atomically (see :mod:`minicgmvae.atomic`)."""
+    """``torch.save`` to ``path`` atomically (see :mod:`minicgmvae.atomic`).
+
+    Args:
+        obj: what to save (for a checkpoint, a dict of tensors and plain values).
+        path: the file to write.
+
+    Returns:
+        ``path``, as a :class:`~pathlib.Path`.
+    """
     return atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Path:
-    """Write a checkpoint dict (model config, weights, ...) tagged with format and version."""
+    """Write a checkpoint dict, tagged with the format name and version, atomically.
+
+    Args:
+        path: the file to write (``.pt`` by convention).
+        payload: ``model_config`` (a dict, :meth:`ModelConfig.to_dict
+            <minicgmvae.config.ModelConfig.to_dict>`), ``state_dict`` and anything else worth
+            keeping (training settings, history, scores).
+
+    Returns:
+        ``path``, as a :class:`~pathlib.Path`.
+    """
     return atomic_torch_save({"format": FORMAT, "version": VERSION, **payload}, path)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check a checkpoint written by :func:`save_checkpoint`.
 
-    Raises :class:`CheckpointError` for a missing, corrupt or foreign file, or a version
-    this package cannot read. Tensors are loaded on the CPU.
+    Tensors are loaded on the CPU, with ``torch.load(weights_only=True)``: a file from an
+    untrusted source cannot run code.
+
+    Args:
+        path: the checkpoint file.
+
+    Returns:
+        The checkpoint dict, with at least ``model_config`` and ``state_dict``.
+
+    Raises:
+        ~minicgmvae.errors.CheckpointError: a missing, corrupt or foreign file, or a version
+            this package cannot read.
     """
     path = Path(path)
     if not path.is_file():
@@ -66,7 +94,19 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def model_from_checkpoint(ckpt: dict[str, Any], source: str = "checkpoint") -> torch.nn.Module:
-    """Rebuild a :class:`~minicgmvae.model.CGMVAE` and load the checkpoint's weights into it."""
+    """Rebuild a :class:`~minicgmvae.model.CGMVAE` and load the checkpoint's weights into it.
+
+    Args:
+        ckpt: a checkpoint dict, as :func:`load_checkpoint` returns it.
+        source: how to name the checkpoint in an error message (its path, say).
+
+    Returns:
+        The model, in training mode, on the CPU.
+
+    Raises:
+        ~minicgmvae.errors.CheckpointError: the stored model config is not valid, or the
+            weights do not fit the model it describes.
+    """
     from .model import CGMVAE
 
     try:
@@ -80,7 +120,16 @@ def model_from_checkpoint(ckpt: dict[str, Any], source: str = "checkpoint") -> t
 
 
 def check_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
-    """Raise :class:`CheckpointError` naming the first mismatching parameters, if any."""
+    """Check that a state dict fits a model, naming the first mismatching parameters if not.
+
+    Args:
+        model: the model the weights are for.
+        state: the weights, as ``model.state_dict()`` would give them.
+        source: how to name the weights' origin in the error message.
+
+    Raises:
+        ~minicgmvae.errors.CheckpointError: parameters missing, unexpected, or of another shape.
+    """
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))

@@ -15,8 +15,11 @@ from typing import Any, Literal, get_args
 #: The priors of the latent space (:mod:`minicgmvae.prior` computes each); the mixture is
 #: C-GMVAE's, the other two are the ablations'.
 PriorName = Literal["mixture", "label_gaussian", "standard_normal"]
+#: The names of :data:`PriorName`, as a tuple.
 PRIORS: tuple[str, ...] = get_args(PriorName)
 
+#: The estimators of the KL term (:mod:`minicgmvae.kl`), one-sample Monte Carlo as the
+#: authors use, or closed form, which only the two unimodal priors have.
 KL_ESTIMATORS = ("monte_carlo", "closed_form")
 
 
@@ -85,10 +88,26 @@ class ModelConfig:
         object.__setattr__(self, "label_hidden", tuple(int(h) for h in self.label_hidden))
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict (JSON-ready; tuples stay tuples until serialised).
+
+        Returns:
+            ``{field name: value}`` for every field.
+        """
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+        """Rebuild a config from :meth:`to_dict`'s output (or its JSON round trip).
+
+        Args:
+            d: ``{field name: value}``; fields left out take their defaults.
+
+        Returns:
+            The config, validated as by the constructor.
+
+        Raises:
+            ValueError: an unknown field name, or an invalid value.
+        """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -104,6 +123,21 @@ class TrainConfig:
     minibatches of ``batch_size`` including the partial last one, validation every epoch,
     and the checkpoint with the best validation ``select_by`` kept (the authors: macro-F1,
     each epoch's value being the best over the thresholds 0.1..0.9).
+
+    Attributes:
+        lr: Adam's learning rate (and the cosine schedule's maximum).
+        epochs: the number of epochs.
+        batch_size: the minibatch size.
+        weight_decay: Adam's weight decay.
+        t0: the length in epochs of the first cosine cycle.
+        t_mult: each cycle is this many times longer than the one before.
+        eta_min: the learning rate at the bottom of each cycle.
+        seed: the seed of the weights' initialisation, the dropout and the minibatch order.
+        select_by: the validation metric that chooses the best epoch: ``"macro_f1"``,
+            ``"micro_f1"`` or ``"example_f1"``.
+
+    Raises:
+        ValueError: ``epochs`` or ``batch_size`` below 1, or an unknown ``select_by``.
     """
 
     lr: float = 1e-3
@@ -125,10 +159,24 @@ class TrainConfig:
             )
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict.
+
+        Returns:
+            ``{field name: value}`` for every field.
+        """
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        """Rebuild a config from :meth:`to_dict`'s output.
+
+        Args:
+            d: ``{field name: value}``; unknown keys are ignored (records written by older
+                versions load), missing ones take their defaults.
+
+        Returns:
+            The config.
+        """
         return cls(**{k: v for k, v in d.items() if k in {f.name for f in fields(cls)}})
 
 
@@ -145,7 +193,13 @@ _FALLBACK = {"lr": 2e-3, "epochs": 200}
 
 @dataclass(frozen=True)
 class Settings:
-    """A model and a training configuration, as used together."""
+    """A model and a training configuration, as used together.
+
+    Attributes:
+        model: the architecture and loss weights.
+        train: the optimisation settings.
+        note: where the settings come from (e.g. "authors' script + MPVAE's yeast settings").
+    """
 
     model: ModelConfig
     train: TrainConfig
@@ -155,8 +209,19 @@ class Settings:
 def paper_settings(dataset: str, n_features: int, n_labels: int, **overrides: Any) -> Settings:
     """The reproduction settings for ``dataset`` (see the module docstring).
 
-    ``overrides`` may name any field of either config (e.g. ``epochs=50``, ``prior=...``).
     Datasets without published settings get lr 2e-3 and 200 epochs, and say so in ``note``.
+
+    Args:
+        dataset: the dataset's name (``"yeast"`` and ``"scene"`` have published settings).
+        n_features: d, the feature dimension.
+        n_labels: L, the number of labels.
+        **overrides: any field of either config (e.g. ``epochs=50``, ``prior="standard_normal"``).
+
+    Returns:
+        The :class:`Settings`.
+
+    Raises:
+        ValueError: an override that names no field of either config, or an invalid value.
     """
     per = _PER_DATASET.get(dataset)
     note = (

@@ -11,8 +11,17 @@ def get_device(device: str | torch.device | None = "auto") -> torch.device:
     """Return the device to compute on.
 
     ``"auto"`` (or ``None``) picks CUDA, then Apple's MPS, then the CPU. A named device
-    (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) is checked and returned, and a
-    :class:`~minicgmvae.errors.DeviceError` says so if it is not available here.
+    (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) is checked and returned.
+
+    Args:
+        device: ``"auto"``, ``None``, a device name or a :class:`torch.device`.
+
+    Returns:
+        The :class:`torch.device`.
+
+    Raises:
+        ~minicgmvae.errors.DeviceError: an unknown device name, or a device that is not
+            available on this machine.
     """
     if device is None or device == "auto":
         if torch.cuda.is_available():
@@ -64,8 +73,14 @@ def keep_freed_memory(limit_bytes: int = 1 << 30) -> bool:
 
     It changes a setting of the whole process, so the command-line tools call it (they own
     their process) and the library does not; call it yourself before training in a notebook
-    if you want the same. Returns True where it took effect (Linux with glibc) and False
-    elsewhere, where it does nothing.
+    if you want the same.
+
+    Args:
+        limit_bytes: blocks up to this size stay on the heap (glibc's mmap and trim
+            thresholds); 1 GiB by default.
+
+    Returns:
+        True where it took effect (Linux with glibc), False elsewhere, where it does nothing.
     """
     import ctypes
     import ctypes.util

@@ -5,8 +5,8 @@ encoded to (nearly) the same distribution; the decoder then ignores z. Two measu
 
 * activity of dimension d (Burda, Grosse, Salakhutdinov, 2016): the variance over the data of
   the posterior mean, A_d = Var_x( E_q[z_d | x] ); the dimension is "active" if A_d > 0.01;
-* the KL to the standard normal per dimension, averaged over the data:
-  KL_d = E_x[ 1/2 (sigma_d^2 + mu_d^2 - 1 - log sigma_d^2) ].
+* the KL to the standard normal per dimension, averaged over the data (:eq:`eq-kl-closed`
+  with N(0, 1)): KL_d = E_x[ 1/2 (sigma_d^2 + mu_d^2 - 1 - log sigma_d^2) ].
 
 Both need only the encoder's (mu, logvar), so they apply to every prior.
 """
@@ -27,7 +27,14 @@ ACTIVE_THRESHOLD = 0.01
 
 @dataclass
 class LatentUsage:
-    """Per-dimension activity and KL, and the number of active units."""
+    """Per-dimension activity and KL, and the number of active units.
+
+    Attributes:
+        activity: (D,) variance over the data of the posterior mean.
+        kl_per_dim: (D,) mean KL(q(z_d|x) || N(0, 1)).
+        active_units: the number of dimensions whose activity exceeds ``threshold``.
+        threshold: the activity above which a dimension counts as active.
+    """
 
     activity: Tensor  # (D,) variance over the data of the posterior mean
     kl_per_dim: Tensor  # (D,) mean KL(q(z_d|x) || N(0, 1))
@@ -36,7 +43,16 @@ class LatentUsage:
 
 
 def latent_usage(mu: Tensor, logvar: Tensor, threshold: float = ACTIVE_THRESHOLD) -> LatentUsage:
-    """Activity and per-dimension KL from the encoder's outputs ``mu``, ``logvar`` (N, D)."""
+    """Activity and per-dimension KL from the encoder's outputs.
+
+    Args:
+        mu: posterior means, (N, D).
+        logvar: posterior log-variances, (N, D).
+        threshold: the activity above which a dimension counts as active.
+
+    Returns:
+        The :class:`LatentUsage`.
+    """
     activity = mu.var(dim=0, unbiased=False)
     zeros = torch.zeros_like(mu)
     # kl_gaussians sums over its last dimension; add a trailing axis to keep dimensions apart
@@ -50,7 +66,16 @@ def latent_usage(mu: Tensor, logvar: Tensor, threshold: float = ACTIVE_THRESHOLD
 def model_latent_usage(
     model: torch.nn.Module, x: Tensor, threshold: float = ACTIVE_THRESHOLD
 ) -> LatentUsage:
-    """:func:`latent_usage` of a C-GMVAE's feature encoder on features ``x`` (N, d)."""
+    """:func:`latent_usage` of a C-GMVAE's feature encoder, in eval mode.
+
+    Args:
+        model: a :class:`~minicgmvae.model.CGMVAE` (anything with a ``feature_encoder``).
+        x: features, (N, d), on the model's device.
+        threshold: the activity above which a dimension counts as active.
+
+    Returns:
+        The :class:`LatentUsage`. The model's training mode is restored afterwards.
+    """
     was_training = model.training
     model.eval()
     try:
@@ -66,11 +91,18 @@ def collapse_report(model: torch.nn.Module, x: Tensor) -> dict[str, float]:
 
     * ``active_units`` and ``kl_to_standard_normal`` (summed over dimensions, averaged over
       the samples) of q(z|x), from :func:`latent_usage`;
-    * ``label_mu_norm``: the mean length |mu_i| of the label Gaussians' means, and
+    * ``label_mu_norm``: the mean length of the label Gaussians' means mu_i, and
       ``label_var``: their mean variance (about 0 and 1 when the label Gaussians have
       collapsed onto N(0, I) too);
     * ``z_effect``: the mean absolute change of the predicted probabilities when the decoder
       gets z = 0 instead of z = mu_x. Near 0, the predictions do not depend on z at all.
+
+    Args:
+        model: a :class:`~minicgmvae.model.CGMVAE`.
+        x: features, (N, d), on the model's device.
+
+    Returns:
+        ``{name: value}`` with the five numbers above, as floats.
     """
     was_training = model.training
     model.eval()
@@ -93,18 +125,20 @@ def collapse_report(model: torch.nn.Module, x: Tensor) -> dict[str, float]:
 
 
 def embedding_cooccurrence(embeddings: Tensor, y: Tensor) -> dict[str, float]:
-    """Does the embedding geometry follow the data? Correlate, over label pairs i < j,
+    """Does the embedding geometry follow the data? Correlates cos(E_i, E_j) with phi_ij.
 
-        cos(E_i, E_j)   with   phi_ij = corr(y_i, y_j)
-
-    (phi is the Pearson correlation of the two 0/1 label columns: positive for labels that
-    occur together more often than chance, negative for labels that exclude each other).
-    Labels that never vary in ``y`` are left out. Returns Pearson's r, Spearman's rank
-    correlation and the number of pairs.
+    Over label pairs i < j, the cosine of the two embeddings is set against
+    phi_ij = corr(y_i, y_j) (:eq:`eq-phi`), the Pearson correlation of the two 0/1 label
+    columns: positive for labels that occur together more often than chance, negative for
+    labels that exclude each other. Labels that never vary in ``y`` are left out.
 
     Args:
         embeddings: E, (L, e).
         y: 0/1 labels, (N, L), e.g. the training labels.
+
+    Returns:
+        ``{"pearson": r, "spearman": rho, "n_pairs": n}``; the correlations are nan with fewer
+        than 3 pairs.
     """
     from scipy.stats import pearsonr, spearmanr
 
@@ -125,8 +159,20 @@ def embedding_cooccurrence(embeddings: Tensor, y: Tensor) -> dict[str, float]:
 
 
 def standard_diagnostics(model: torch.nn.Module, data: Any) -> dict[str, float]:
-    """:func:`collapse_report` on the test features, and the Spearman correlation of
-    :func:`embedding_cooccurrence` against the training labels, in one flat dict."""
+    """The diagnostics every study record carries, in one flat dict.
+
+    :func:`collapse_report` on the test features, and the Spearman correlation of
+    :func:`embedding_cooccurrence` against the training labels.
+
+    Args:
+        model: a trained :class:`~minicgmvae.model.CGMVAE`.
+        data: the dataset it was trained on (:class:`~minicgmvae.data.datasets.MultiLabelData`
+            or anything with ``x_test`` and ``y_train``).
+
+    Returns:
+        The five numbers of :func:`collapse_report` and
+        ``"embedding_cooccurrence_spearman"``.
+    """
     dev = next(model.parameters()).device
     out = collapse_report(model, torch.as_tensor(data.x_test, device=dev))
     corr = embedding_cooccurrence(model.label_embeddings.weight, torch.as_tensor(data.y_train))

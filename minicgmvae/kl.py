@@ -1,9 +1,11 @@
 """The KL term KL(q(z|x) || p(z|y)): by sampling, and in closed form where it exists.
 
-(eq-kl-mc)      KL ~= log q(z|x) - log p(z|y),   z ~ q(z|x)   (one sample per data point)
+:eq:`eq-kl-mc` and :eq:`eq-kl-closed`::
 
-(eq-kl-closed)  KL(N(m1, s1^2) || N(m2, s2^2)) =
-                  1/2 sum_d [ log s2_d^2 - log s1_d^2 + (s1_d^2 + (m1_d - m2_d)^2) / s2_d^2 - 1 ]
+    KL ~= log q(z|x) - log p(z|y),   z ~ q(z|x)   (one sample per data point)
+
+    KL(N(m1, s1^2) || N(m2, s2^2)) =
+        1/2 sum_d [ log s2_d^2 - log s1_d^2 + (s1_d^2 + (m1_d - m2_d)^2) / s2_d^2 - 1 ]
 
 The mixture prior has no closed form, so C-GMVAE uses the one-sample Monte Carlo estimate;
 the authors draw a FRESH sample for it, not the one the decoder saw. Both estimators return
@@ -29,11 +31,12 @@ def kl_monte_carlo(
     prior: PriorName = "mixture",
     z: Tensor | None = None,
 ) -> Tensor:
-    """One-sample estimate of KL(q(z|x) || p(z|y)) (eq-kl-mc), per sample.
+    """One-sample estimate of KL(q(z|x) || p(z|y)), per sample (:eq:`eq-kl-mc`).
 
     Args:
-        q_mu, q_logvar: the posterior q(z|x), (B, D).
-        y: labels (B, L); label_mu, label_logvar: the label Gaussians (L, D).
+        q_mu, q_logvar: the posterior q(z|x), (B, D) each.
+        y: 0/1 labels, (B, L); they select the prior's components.
+        label_mu, label_logvar: the label Gaussians, (L, D) each.
         prior: which prior (see :mod:`minicgmvae.prior`).
         z: the sample to use, (B, D); by default a fresh draw from q.
 
@@ -46,8 +49,17 @@ def kl_monte_carlo(
 
 
 def kl_gaussians(mu1: Tensor, logvar1: Tensor, mu2: Tensor, logvar2: Tensor) -> Tensor:
-    """Closed-form KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)) (eq-kl-closed), summed over the
-    last dimension. Shapes: broadcastable (..., D) -> (...)."""
+    """Closed-form KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), summed over the last dimension.
+
+    Implements :eq:`eq-kl-closed`.
+
+    Args:
+        mu1, logvar1: the first Gaussian (q), (..., D) each.
+        mu2, logvar2: the second Gaussian (the prior), broadcastable with the first.
+
+    Returns:
+        KL divergences, (...): one per Gaussian pair, never negative.
+    """
     return 0.5 * (
         logvar2 - logvar1 + (torch.exp(logvar1) + (mu1 - mu2).pow(2)) * torch.exp(-logvar2) - 1.0
     ).sum(-1)

@@ -3,9 +3,9 @@
 The authors store E as the weight of ``nn.Linear(L, e)``: a one-hot label i picks column i,
 so E_i = W[:, i], and the layer's bias b is added only on the way into the label encoder
 (relu(E_i + b)). The SAME E_i is the classifier of label i: with the decoder's output
-g in R^e, the logit of label i is
+g in R^e, the logit of label i is, :eq:`eq-logit`::
 
-(eq-logit)  s_i = g . E_i                 (no bias; p(y_i = 1 | x) = sigmoid(s_i))
+    s_i = g . E_i                 (no bias; p(y_i = 1 | x) = sigmoid(s_i))
 
 and the contrastive loss compares g with all E_j. Book: "The mixture prior" and
 "Contrastive alignment".
@@ -25,7 +25,12 @@ from torch import Tensor, nn
 
 
 class LabelEmbeddings(nn.Module):
-    """E in R^{L x e} (``weight``) and the label encoder's input bias b in R^e (``bias``)."""
+    """E in R^{L x e} (``weight``) and the label encoder's input bias b in R^e (``bias``).
+
+    Args:
+        n_labels: L, the number of labels.
+        embed_dim: e, the size of each embedding.
+    """
 
     def __init__(self, n_labels: int, embed_dim: int) -> None:
         super().__init__()
@@ -39,7 +44,14 @@ class LabelEmbeddings(nn.Module):
         return self.weight + self.bias
 
     def logits(self, g: Tensor) -> Tensor:
-        """s = g E^T (eq-logit). ``g`` (..., e) -> logits (..., L)."""
+        """s = g E^T (:eq:`eq-logit`).
+
+        Args:
+            g: decoder outputs, (..., e).
+
+        Returns:
+            Logits, (..., L).
+        """
         return F.linear(g, self.weight)
 
     def as_linear(self) -> nn.Linear:

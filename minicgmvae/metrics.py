@@ -50,7 +50,7 @@ __all__ = [
     "torch_macro_f1",
 ]
 
-#: The thresholds the authors sweep (``utils.THRESHOLDS``): 0.1, 0.2, ..., 0.9 as exact decimals.
+#: The thresholds the authors sweep (``utils.THRESHOLDS``), 0.1, 0.2, ..., 0.9 as exact decimals.
 PAPER_THRESHOLDS: tuple[float, ...] = tuple(float(t) for t in np.round(np.arange(1, 10) / 10, 1))
 
 #: The four metrics of the paper's main table, in its order.
@@ -209,62 +209,103 @@ def _prepare(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarr
 
 
 def example_f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Example-based F1 of 0/1 predictions.
+    """Example-based F1 of 0/1 predictions (:eq:`eq-example-f1`).
 
     ``mean_{n : |T_n|+|T^_n|>0} 2|T_n & T^_n| / (|T_n| + |T^_n|)``: samples with no true and no
     predicted label are dropped; ``nan`` if all are dropped
     (= ``f1_score(average='samples', zero_division=np.nan)``).
 
     Args:
-        y_true: (N, L) 0/1 labels.
-        y_pred: (N, L) 0/1 predictions.
+        y_true: 0/1 labels, (N, L).
+        y_pred: 0/1 predictions, (N, L).
+
+    Returns:
+        The metric, a Python float; ``nan`` when every sample is dropped.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: entries other than 0/1, or arrays that are not
+            (N, L) or differ in shape.
     """
     y, p = _prepare(y_true, y_pred)
     return float(_metrics_from_predictions(y, p)["example_f1"])
 
 
 def micro_f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Micro-averaged F1: ``2 sum tp / (2 sum tp + sum fp + sum fn)``; 0 if undefined.
+    """Micro-averaged F1 (:eq:`eq-micro-f1`): ``2 sum tp / (2 sum tp + sum fp + sum fn)``.
+
+    0 when undefined (no true and no predicted positive at all).
 
     Args:
-        y_true: (N, L) 0/1 labels.
-        y_pred: (N, L) 0/1 predictions.
+        y_true: 0/1 labels, (N, L).
+        y_pred: 0/1 predictions, (N, L).
+
+    Returns:
+        The metric, a Python float.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: entries other than 0/1, or arrays that are not
+            (N, L) or differ in shape.
     """
     y, p = _prepare(y_true, y_pred)
     return float(_metrics_from_predictions(y, p)["micro_f1"])
 
 
 def macro_f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Macro-averaged F1: ``(1/L) sum_l 2 tp_l / (2 tp_l + fp_l + fn_l)``.
+    """Macro-averaged F1 (:eq:`eq-macro-f1`): ``(1/L) sum_l 2 tp_l / (2 tp_l + fp_l + fn_l)``.
 
     A label with no true and no predicted positive has F1 0 and stays in the mean
     (= ``f1_score(average='macro', zero_division=0)``).
 
     Args:
-        y_true: (N, L) 0/1 labels.
-        y_pred: (N, L) 0/1 predictions.
+        y_true: 0/1 labels, (N, L).
+        y_pred: 0/1 predictions, (N, L).
+
+    Returns:
+        The metric, a Python float.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: entries other than 0/1, or arrays that are not
+            (N, L) or differ in shape.
     """
     y, p = _prepare(y_true, y_pred)
     return float(_metrics_from_predictions(y, p)["macro_f1"])
 
 
 def hamming_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Hamming accuracy ``1 - hamming_loss = (1/(N L)) sum_{n,l} [y_nl == p_nl]``.
+    """Hamming accuracy (:eq:`eq-hamming`): the fraction of the N L entries predicted right.
+
+    ``1 - hamming_loss = (1/(N L)) sum_{n,l} [y_nl == p_nl]``.
 
     Args:
-        y_true: (N, L) 0/1 labels.
-        y_pred: (N, L) 0/1 predictions.
+        y_true: 0/1 labels, (N, L).
+        y_pred: 0/1 predictions, (N, L).
+
+    Returns:
+        The metric, a Python float.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: entries other than 0/1, or arrays that are not
+            (N, L) or differ in shape.
     """
     y, p = _prepare(y_true, y_pred)
     return float(_metrics_from_predictions(y, p)["hamming_accuracy"])
 
 
 def subset_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Subset accuracy (exact match): ``(1/N) sum_n [y_n == p_n]`` for whole label vectors.
+    """Subset accuracy, or exact match (:eq:`eq-subset`): ``(1/N) sum_n [y_n == p_n]``.
+
+    A sample counts only when its whole label vector is right.
 
     Args:
-        y_true: (N, L) 0/1 labels.
-        y_pred: (N, L) 0/1 predictions.
+        y_true: 0/1 labels, (N, L).
+        y_pred: 0/1 predictions, (N, L).
+
+    Returns:
+        The metric, a Python float.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: entries other than 0/1, or arrays that are not
+            (N, L) or differ in shape.
     """
     y, p = _prepare(y_true, y_pred)
     return float(_metrics_from_predictions(y, p)["subset_accuracy"])
@@ -280,17 +321,24 @@ def _precision_at_k(y: np.ndarray, s: np.ndarray, k: int) -> float:
 
 
 def precision_at_k(y_true: ArrayLike, scores: ArrayLike, k: int = 1) -> float:
-    """Precision@k: ``(1/N) sum_n |top_k(s_n) & T_n| / k``, over ALL samples, no threshold.
+    """Precision@k (:eq:`eq-precision-at-k`): ``(1/N) sum_n |top_k(s_n) & T_n| / k``.
 
-    ``top_k(s_n)`` is the set of the ``k`` labels with the highest scores; among equal scores the
-    lower label index wins (deterministic; the authors' ``np.argsort(...)[:, ::-1]`` leans the
-    other way on exact ties, which real-valued scores almost never have). Samples with no true
-    label count as 0.
+    Over ALL samples, with no threshold. ``top_k(s_n)`` is the set of the ``k`` labels with the
+    highest scores; among equal scores the lower label index wins (deterministic; the authors'
+    ``np.argsort(...)[:, ::-1]`` leans the other way on exact ties, which real-valued scores
+    almost never have). Samples with no true label count as 0.
 
     Args:
-        y_true: (N, L) 0/1 labels.
-        scores: (N, L) real scores (probabilities or logits: only the order matters).
-        k: 1 <= k <= L.
+        y_true: 0/1 labels, (N, L).
+        scores: real scores, (N, L) (probabilities or logits: only the order matters).
+        k: how many top-scored labels, 1 <= k <= L.
+
+    Returns:
+        The metric, a Python float.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: bad labels or scores (not finite, wrong shape), or
+            ``k`` outside [1, L].
     """
     y = _check_labels(y_true, "y_true")
     s = _check_scores(scores, "scores")
@@ -307,14 +355,17 @@ def all_metrics(y_true: ArrayLike, scores: ArrayLike, threshold: float = 0.5) ->
     """Every metric of the paper for scores binarised at one threshold.
 
     Args:
-        y_true: (N, L) 0/1 labels.
-        scores: (N, L) finite scores, predictions are ``scores >= threshold``.
+        y_true: 0/1 labels, (N, L).
+        scores: finite scores, (N, L); the predictions are ``scores >= threshold``.
         threshold: the decision threshold.
 
     Returns:
         ``{"example_f1", "micro_f1", "macro_f1", "hamming_accuracy", "subset_accuracy",
         "precision_at_1"}`` plus ``"precision_at_3"``, ``"precision_at_5"`` when L >= 5;
         values are Python floats.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: bad labels, scores or threshold.
     """
     y = _check_labels(y_true, "y_true")
     s = _check_scores(scores, "scores")
@@ -336,13 +387,16 @@ def threshold_sweep(
     cells, so there is never a Python loop over samples or labels.
 
     Args:
-        y_true: (N, L) 0/1 labels.
-        scores: (N, L) finite scores.
+        y_true: 0/1 labels, (N, L).
+        scores: finite scores, (N, L).
         thresholds: (T,) thresholds, any order.
 
     Returns:
         ``{metric: array of shape (T,)}`` for the metrics of :data:`THRESHOLD_METRICS`, entry
         ``i`` being the metric at ``thresholds[i]``.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: bad labels, scores or thresholds.
     """
     y = _check_labels(y_true, "y_true")
     s = _check_scores(scores, "scores")
@@ -365,11 +419,16 @@ def torch_f1_sweep(
     ``pred = scores >= threshold``. No input checks: this sits in training loops.
 
     Args:
-        y_true: (N, L) 0/1 labels; scores: (N, L) probabilities; thresholds: (T,).
-        kind: "macro_f1", "micro_f1" or "example_f1".
+        y_true: 0/1 labels, (N, L).
+        scores: probabilities, (N, L).
+        thresholds: (T,) thresholds.
+        kind: ``"macro_f1"``, ``"micro_f1"`` or ``"example_f1"``.
 
     Returns:
         (T,) tensor on the inputs' device.
+
+    Raises:
+        ValueError: an unknown ``kind``.
     """
     pred = scores.unsqueeze(0) >= thresholds.view(-1, 1, 1)  # (T, N, L)
     truth = y_true.unsqueeze(0) > 0.5

@@ -2,23 +2,26 @@
 
 One training step, for a batch (x, y) of B samples:
 
-1. Feature branch: q(z|x) = N(mu_x, sigma_x^2) (encoders.FeatureEncoder); two samples
-   z1, z2 ~ q; decoded with x into g1, g2 (decoder.Decoder); logits g . E_i.
-2. Label branch: one Gaussian N(mu_i, sigma_i^2) per label (encoders.LabelEncoder);
-   z_y = mean of mu_i over the positive labels P(y) (no sampling); decoded with x into g_y.
-3. The objective (eq-total-code):
+1. Feature branch: q(z|x) = N(mu_x, sigma_x^2) (:class:`~minicgmvae.encoders.FeatureEncoder`);
+   two samples z1, z2 ~ q; decoded with x into g1, g2 (:class:`~minicgmvae.decoder.Decoder`);
+   logits g . E_i.
+2. Label branch: one Gaussian N(mu_i, sigma_i^2) per label
+   (:class:`~minicgmvae.encoders.LabelEncoder`); z_y = mean of mu_i over the positive labels
+   P(y) (no sampling, :eq:`eq-label-branch`); decoded with x into g_y.
+3. The objective, :eq:`eq-total-code`::
 
    L = lambda (L_CE(g_y) + L_CE(g1) + L_CE(g2)) + beta KL(q(z|x) || p(z|y)) + alpha L_CL(g_y, g1)
 
-   with the KL estimated on a fresh sample (kl.kl_monte_carlo) against the prior p(z|y)
-   (prior.py), and the contrastive loss over the 2B anchors g_y, g1 (losses.py).
+   with the KL estimated on a fresh sample (:func:`~minicgmvae.kl.kl_monte_carlo`) against
+   the prior p(z|y) (:mod:`minicgmvae.prior`), and the contrastive loss over the 2B anchors
+   g_y, g1 (:mod:`minicgmvae.losses`).
 
-The paper writes L = L_KL + L_recon + alpha L_CL + lambda L_CE (eq-total-paper; the paper calls
-lambda "beta", the book keeps beta for the KL weight: book/notation.md); the code has
-no feature reconstruction, fixes alpha = 1, weights the KL by 6, and lets the decoder see x.
-This class implements the code by default; the switches in :class:`ModelConfig` give the
-ablations. At prediction time only the feature branch runs, with z = mu_x:
-p(y_i = 1 | x) = sigmoid(g(x, mu_x) . E_i).
+The paper writes L = L_KL + L_recon + alpha L_CL + lambda L_CE (:eq:`eq-total-paper`; the
+paper calls lambda "beta", the book keeps beta for the KL weight: see the notation page); the
+code has no feature reconstruction, fixes alpha = 1, weights the KL by 6, and lets the decoder
+see x. This class implements the code by default; the switches in
+:class:`~minicgmvae.config.ModelConfig` give the ablations. At prediction time only the
+feature branch runs, with z = mu_x: p(y_i = 1 | x) = sigmoid(g(x, mu_x) . E_i).
 """
 
 from __future__ import annotations
@@ -40,7 +43,16 @@ from .prior import prior_parameters
 
 @dataclass
 class Outputs:
-    """What one forward pass returns. B samples, L labels, D latent dims, e embedding dims."""
+    """What one forward pass returns. B samples, L labels, D latent dims, e embedding dims.
+
+    Attributes:
+        feature_mu, feature_logvar: q(z|x), (B, D) each.
+        label_mu, label_logvar: the label Gaussians, (L, D) each.
+        feature_g: the decodings of the K feature samples, (K, B, e) (K = 2 in training).
+        label_g: the decoding of the label branch, (B, e).
+        feature_logits: (K, B, L).
+        label_logits: (B, L).
+    """
 
     feature_mu: Tensor  # (B, D)
     feature_logvar: Tensor  # (B, D)
@@ -54,7 +66,14 @@ class Outputs:
 
 @dataclass
 class LossTerms:
-    """The terms of the objective, each a scalar tensor (unweighted), and their weighted sum."""
+    """The terms of the objective, each a scalar tensor (unweighted), and their weighted sum.
+
+    Attributes:
+        total: the weighted sum (:eq:`eq-total-code`), what is minimised.
+        bce: the sum of the three BCE terms (:eq:`eq-bce`).
+        kl: the KL term, averaged over the batch.
+        contrastive: the contrastive loss (:eq:`eq-contrastive`); 0 when switched off.
+    """
 
     total: Tensor
     bce: Tensor  # sum of the three BCE terms
@@ -62,11 +81,24 @@ class LossTerms:
     contrastive: Tensor
 
     def detached(self) -> dict[str, Tensor]:
+        """The terms as a dict of detached tensors, for logging.
+
+        Returns:
+            ``{"total": ..., "bce": ..., "kl": ..., "contrastive": ...}``.
+        """
         return {k: v.detach() for k, v in self.__dict__.items()}
 
 
 class CGMVAE(nn.Module):
-    """The Gaussian-mixture VAE with contrastive learning (see the module docstring)."""
+    """The Gaussian-mixture VAE with contrastive learning (see the module docstring).
+
+    Args:
+        config: the architecture and loss weights; :class:`~minicgmvae.config.ModelConfig`.
+
+    Example:
+        >>> from minicgmvae import CGMVAE, ModelConfig
+        >>> model = CGMVAE(ModelConfig(n_features=103, n_labels=14))
+    """
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -82,14 +114,26 @@ class CGMVAE(nn.Module):
         )
 
     def label_gaussians(self) -> tuple[Tensor, Tensor]:
-        """(mu_i, logvar_i) of every label, each (L, D)."""
+        """(mu_i, logvar_i) of every label (:eq:`eq-label-encoder`).
+
+        Returns:
+            ``(mu, logvar)``, each (L, D).
+        """
         return self.label_encoder(self.label_embeddings.encoder_inputs())
 
     def forward(self, x: Tensor, y: Tensor, n_samples: int | None = None) -> Outputs:
-        """Both branches. ``x`` (B, d), ``y`` (B, L) 0/1 floats.
+        """Both branches, for a batch.
 
-        ``n_samples`` feature samples are decoded (default: 2 in training, and in eval mode
-        a single decoding of the mean mu_x).
+        In training mode ``n_samples`` samples of q(z|x) are decoded (2 by default); in eval mode
+        the mean mu_x is decoded once.
+
+        Args:
+            x: features, (B, d).
+            y: 0/1 labels as floats, (B, L).
+            n_samples: K, the number of feature samples decoded in training.
+
+        Returns:
+            The :class:`Outputs`.
         """
         mu_x, logvar_x = self.feature_encoder(x)
         if self.training:
@@ -106,7 +150,15 @@ class CGMVAE(nn.Module):
         return Outputs(mu_x, logvar_x, mu_l, logvar_l, g[:-1], g[-1], logits[:-1], logits[-1])
 
     def loss(self, outputs: Outputs, y: Tensor) -> LossTerms:
-        """The total objective (eq-total-code) and its terms."""
+        """The total objective (:eq:`eq-total-code`) and its terms.
+
+        Args:
+            outputs: what :meth:`forward` returned for this batch.
+            y: the batch's 0/1 labels, (B, L).
+
+        Returns:
+            The :class:`LossTerms`; ``total`` is what training minimises.
+        """
         c = self.config
         o = outputs
         bce = bce_from_logits(torch.cat([o.label_logits.unsqueeze(0), o.feature_logits]), y)
@@ -130,7 +182,15 @@ class CGMVAE(nn.Module):
 
     @torch.no_grad()
     def predict_logits(self, x: Tensor, batch_size: int = 4096) -> Tensor:
-        """Logits g(x, mu_x) . E_i of the feature branch, in eval mode. (N, d) -> (N, L)."""
+        """Logits g(x, mu_x) . E_i of the feature branch (:eq:`eq-logit`), in eval mode.
+
+        Args:
+            x: features, (N, d).
+            batch_size: rows decoded at a time.
+
+        Returns:
+            Logits, (N, L). The model's training mode is restored afterwards.
+        """
         was_training = self.training
         self.eval()
         try:
@@ -144,5 +204,13 @@ class CGMVAE(nn.Module):
         return torch.cat(out) if out else x.new_zeros(0, self.config.n_labels)
 
     def predict_proba(self, x: Tensor, batch_size: int = 4096) -> Tensor:
-        """p(y_i = 1 | x) = sigmoid(logit_i), (N, L)."""
+        """p(y_i = 1 | x) = sigmoid(logit_i).
+
+        Args:
+            x: features, (N, d).
+            batch_size: rows decoded at a time.
+
+        Returns:
+            Probabilities, (N, L).
+        """
         return torch.sigmoid(self.predict_logits(x, batch_size))

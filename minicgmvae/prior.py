@@ -1,23 +1,24 @@
 """The prior p(z | y): standard normal, one Gaussian from the label set, or the mixture.
 
 C-GMVAE's prior is a mixture with one diagonal Gaussian per label (from the label encoder),
-equal weights over the sample's positive labels P(y) only:
+equal weights over the sample's positive labels P(y) only, :eq:`eq-mixture-prior`::
 
-(eq-mixture-prior)  p(z | y) = 1/|P(y)| sum_{i in P(y)} N(z; mu_i, sigma_i^2)
+    p(z | y) = 1/|P(y)| sum_{i in P(y)} N(z; mu_i, sigma_i^2)
 
-Its log-density is a masked log-sum-exp:
+Its log-density is a masked log-sum-exp::
 
     log p(z | y) = logsumexp_{i in P(y)} log N(z; mu_i, sigma_i^2) - log |P(y)|
 
 A sample with no positive label has no mixture component. The authors' code masks the
-other components with -1e6 and subtracts log|P| = log 0, which gives +inf (and the loss then
-becomes NaN through the label branch and the contrastive term). Here such a sample falls back
-to the standard normal N(0, I), the prior a VAE would use when nothing is known about the
-labels.
+other components with -1e6 and subtracts log 0 for the empty label set, which gives +inf
+(and the loss then becomes NaN through the label branch and the contrastive term). Here such
+a sample falls back to the standard normal N(0, I), the prior a VAE would use when nothing
+is known about the labels.
 
 The ablations replace the mixture with N(0, I) (a plain VAE prior) or with one Gaussian
 built from the label set, N(mean_{i in P} mu_i, mean_{i in P} sigma_i^2), which is close in
-spirit to MPVAE's unimodal label-conditioned prior. Book: chapter "The mixture prior".
+spirit to MPVAE's unimodal label-conditioned prior (:eq:`eq-label-set-gaussian`). Book:
+chapter "The mixture prior".
 """
 
 from __future__ import annotations
@@ -28,20 +29,18 @@ from torch import Tensor
 from .config import PRIORS, PriorName
 from .gaussian import LOG_2PI, log_normal, log_standard_normal
 
-# With more labels than this, component_log_densities expands the square into matrix products.
+#: With more labels than this, :func:`component_log_densities` expands the square into
+#: matrix products.
 EXPAND_ABOVE_LABELS = 64
 
 
 def component_log_densities(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
     """log N(z_b; mu_i, sigma_i^2) for every sample b and every label i.
 
-    Shapes: z (B, D), mu/logvar (L, D) -> (B, L).
-
     Written as the equation reads, this builds the (B, L, D) tensor of differences
     z_b - mu_i, a pass over memory that takes a quarter of a training step on delicious
-    (L = 983). Above ``EXPAND_ABOVE_LABELS`` labels the square is expanded instead:
+    (L = 983). Above :data:`EXPAND_ABOVE_LABELS` labels the square is expanded instead::
 
-    (eq-quadratic-expansion)
         sum_d (z_d - mu_id)^2 / s_id = (z^2) . (1 / s_i) - 2 z . (mu_i / s_i) + sum_d mu_id^2 / s_id
 
     with s_i = sigma_i^2: two (B, D) x (D, L) products and one (L,) vector, the same value up
@@ -50,6 +49,13 @@ def component_log_densities(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
     two agree to about 1e-5 (tests/model/test_prior.py checks this against float64). With few
     labels the direct form is as fast, and it is kept: the book's stored runs were made with
     it, and re-runs are compared with them bit for bit.
+
+    Args:
+        z: latent points, (B, D).
+        mu, logvar: the label Gaussians, (L, D) each.
+
+    Returns:
+        Log-densities, (B, L).
     """
     if mu.shape[0] <= EXPAND_ABOVE_LABELS:
         return log_normal(z.unsqueeze(1), mu.unsqueeze(0), logvar.unsqueeze(0))
@@ -60,7 +66,9 @@ def component_log_densities(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
 
 
 def mixture_log_density(z: Tensor, y: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
-    """log p(z | y) under the equal-weight mixture over the positive labels (eq-mixture-prior).
+    """log p(z | y) under the equal-weight mixture over the positive labels.
+
+    Implements :eq:`eq-mixture-prior`, as a masked log-sum-exp (see the module docstring).
 
     Args:
         z: latent points, (B, D).
@@ -81,10 +89,17 @@ def mixture_log_density(z: Tensor, y: Tensor, mu: Tensor, logvar: Tensor) -> Ten
 
 
 def label_set_gaussian(y: Tensor, mu: Tensor, logvar: Tensor) -> tuple[Tensor, Tensor]:
-    """One Gaussian per sample from its label set: the mean of the positive labels' means
-    and variances. Samples with no positive label get N(0, I).
+    """One Gaussian per sample from its label set (:eq:`eq-label-set-gaussian`).
 
-    Shapes: y (B, L), mu/logvar (L, D) -> (mu_y, logvar_y), each (B, D).
+    Its mean is the mean of the positive labels' means, its variance the mean of their
+    variances. Samples with no positive label get N(0, I).
+
+    Args:
+        y: 0/1 labels, (B, L).
+        mu, logvar: the label Gaussians, (L, D) each.
+
+    Returns:
+        ``(mu_y, logvar_y)``, each (B, D).
     """
     weights = y / y.sum(1, keepdim=True).clamp(min=1.0)  # rows sum to 1, or 0 if no label
     mean = weights @ mu
@@ -98,7 +113,22 @@ def label_set_gaussian(y: Tensor, mu: Tensor, logvar: Tensor) -> tuple[Tensor, T
 def prior_log_density(
     z: Tensor, y: Tensor, mu: Tensor, logvar: Tensor, prior: PriorName = "mixture"
 ) -> Tensor:
-    """log p(z | y) for the chosen prior. Shapes as in :func:`mixture_log_density`."""
+    """log p(z | y) for the chosen prior.
+
+    Args:
+        z: latent points, (B, D).
+        y: 0/1 labels, (B, L).
+        mu, logvar: the label Gaussians, (L, D) each.
+        prior: ``"mixture"`` (:func:`mixture_log_density`), ``"label_gaussian"``
+            (:func:`label_set_gaussian`) or ``"standard_normal"`` (N(0, I), which ignores
+            ``y``, ``mu`` and ``logvar``).
+
+    Returns:
+        (B,) log-densities.
+
+    Raises:
+        ValueError: an unknown ``prior``.
+    """
     if prior == "mixture":
         return mixture_log_density(z, y, mu, logvar)
     if prior == "label_gaussian":
@@ -112,9 +142,20 @@ def prior_log_density(
 def prior_parameters(
     y: Tensor, mu: Tensor, logvar: Tensor, prior: PriorName
 ) -> tuple[Tensor, Tensor]:
-    """(mean, logvar) of a Gaussian prior, each (B, D), for the closed-form KL.
+    """(mean, logvar) of a Gaussian prior, for the closed-form KL (:eq:`eq-kl-closed`).
 
     Only the two unimodal priors have them; the mixture has no closed-form KL.
+
+    Args:
+        y: 0/1 labels, (B, L).
+        mu, logvar: the label Gaussians, (L, D) each.
+        prior: ``"label_gaussian"`` or ``"standard_normal"``.
+
+    Returns:
+        ``(mean, logvar)``, each (B, D).
+
+    Raises:
+        ValueError: ``prior`` is ``"mixture"`` or unknown.
     """
     if prior == "label_gaussian":
         return label_set_gaussian(y, mu, logvar)

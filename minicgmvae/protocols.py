@@ -2,16 +2,18 @@
 
 Four protocols, all over the same metric definitions (:mod:`minicgmvae.metrics`):
 
-* ``paper``  - the authors' ``test.py``: EACH metric is maximised separately over the thresholds
-  0.1, ..., 0.9 ON THE TEST SET. Oracle numbers: the threshold is tuned on the data it is scored
-  on, and different metrics may use different thresholds.
-* ``honest`` - ONE threshold chosen on the validation set (the one maximising ``select_by``),
-  then applied to the test set for every metric. Test labels are used only to score.
-* ``honest-per-metric`` - the paper's freedom without its oracle: each metric gets its own
-  threshold, the one that maximises THAT metric on the validation set. Set against ``paper``,
-  it measures what looking at the test labels adds; set against ``honest``, what one
-  threshold per metric adds.
-* ``t=0.5``  - one fixed threshold, no tuning at all.
+* ``paper`` (:eq:`eq-paper-protocol`) - the authors' ``test.py``: EACH metric is maximised
+  separately over the thresholds 0.1, ..., 0.9 ON THE TEST SET. Oracle numbers: the
+  threshold is tuned on the data it is scored on, and different metrics may use different
+  thresholds.
+* ``honest`` (:eq:`eq-honest-protocol`) - ONE threshold chosen on the validation set (the
+  one maximising ``select_by``), then applied to the test set for every metric. Test labels
+  are used only to score.
+* ``honest-per-metric`` (:eq:`eq-honest-per-metric`) - the paper's freedom without its
+  oracle: each metric gets its own threshold, the one that maximises THAT metric on the
+  validation set. Set against ``paper``, it measures what looking at the test labels adds;
+  set against ``honest``, what one threshold per metric adds.
+* ``t=0.5`` - one fixed threshold, no tuning at all.
 
 precision@k ranks scores and has no threshold: it is the same under every protocol.
 
@@ -108,7 +110,14 @@ class ProtocolResult:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ProtocolResult:
-        """Inverse of :meth:`to_dict` (None metrics come back as nan)."""
+        """Inverse of :meth:`to_dict` (None metrics come back as nan).
+
+        Args:
+            d: a dict as :meth:`to_dict` returns it (or its JSON round trip).
+
+        Returns:
+            The result.
+        """
         return cls(
             protocol=d["protocol"],
             metrics={k: (float("nan") if v is None else float(v)) for k, v in d["metrics"].items()},
@@ -141,13 +150,20 @@ def paper_protocol(
 ) -> ProtocolResult:
     """The paper's numbers: each metric maximised separately over thresholds on the test set.
 
+    Implements :eq:`eq-paper-protocol`:
     ``metric_paper = max_{t in thresholds} metric(y_test, scores_test >= t)``, one ``t`` per
     metric (recorded in ``thresholds``). These are oracle numbers; see :func:`honest_protocol`.
 
     Args:
-        y_test: (N, L) 0/1 test labels.
-        scores_test: (N, L) test scores.
+        y_test: 0/1 test labels, (N, L).
+        scores_test: test scores, (N, L).
         thresholds: (T,) candidate thresholds.
+
+    Returns:
+        A :class:`ProtocolResult` named ``"paper"``.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: bad labels, scores or thresholds.
     """
     t = _check_thresholds(thresholds)
     sweep = threshold_sweep(y_test, scores_test, t)
@@ -199,17 +215,27 @@ def honest_protocol(
 ) -> ProtocolResult:
     """One threshold chosen on validation, applied to the test set for every metric.
 
+    Implements :eq:`eq-honest-protocol`:
     ``t* = argmax_{t in thresholds} select_by(y_val, scores_val >= t)`` (ties: closest to 0.5,
     then the lower), then every metric is ``metric(y_test, scores_test >= t*)``. The choice of
     ``t*`` never sees the test labels.
 
     Args:
-        y_val: (N_val, L) 0/1 validation labels.
-        scores_val: (N_val, L) validation scores.
-        y_test: (N_test, L) 0/1 test labels.
-        scores_test: (N_test, L) test scores.
+        y_val: 0/1 validation labels, (N_val, L).
+        scores_val: validation scores, (N_val, L).
+        y_test: 0/1 test labels, (N_test, L).
+        scores_test: test scores, (N_test, L).
         thresholds: (T,) candidate thresholds.
-        select_by: the metric maximised on validation, one of :data:`THRESHOLD_METRICS`.
+        select_by: the metric maximised on validation, one of
+            :data:`~minicgmvae.metrics.THRESHOLD_METRICS`.
+
+    Returns:
+        A :class:`ProtocolResult` named ``"honest"``; ``details`` holds the validation curve.
+
+    Raises:
+        ValueError: ``select_by`` is not a threshold metric.
+        ~minicgmvae.errors.DataValueError: bad inputs, validation and test scores with different
+            label counts, or a ``select_by`` undefined on validation at every threshold.
     """
     if select_by not in THRESHOLD_METRICS:
         raise ValueError(
@@ -254,6 +280,7 @@ def honest_per_metric_protocol(
 ) -> ProtocolResult:
     """Each metric at its own threshold, chosen on validation: the paper's protocol, honestly.
 
+    Implements :eq:`eq-honest-per-metric`:
     ``t*_m = argmax_{t in thresholds} m(y_val, scores_val >= t)`` for each threshold metric
     ``m`` (ties: closest to 0.5, then the lower), then ``m(y_test, scores_test >= t*_m)``.
     Like :func:`paper_protocol`, different metrics may use different thresholds; unlike it,
@@ -261,11 +288,18 @@ def honest_per_metric_protocol(
     reported as nan.
 
     Args:
-        y_val: (N_val, L) 0/1 validation labels.
-        scores_val: (N_val, L) validation scores.
-        y_test: (N_test, L) 0/1 test labels.
-        scores_test: (N_test, L) test scores.
+        y_val: 0/1 validation labels, (N_val, L).
+        scores_val: validation scores, (N_val, L).
+        y_test: 0/1 test labels, (N_test, L).
+        scores_test: test scores, (N_test, L).
         thresholds: (T,) candidate thresholds.
+
+    Returns:
+        A :class:`ProtocolResult` named ``"honest-per-metric"``.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: bad inputs, or validation and test scores with
+            different label counts.
     """
     t = _check_thresholds(thresholds)
     _check_same_labels(scores_val, scores_test)
@@ -282,9 +316,15 @@ def fixed_threshold(
     """All metrics at one fixed threshold (protocol name ``"t=<threshold>"``, e.g. ``"t=0.5"``).
 
     Args:
-        y_test: (N, L) 0/1 labels.
-        scores_test: (N, L) scores.
+        y_test: 0/1 labels, (N, L).
+        scores_test: scores, (N, L).
         threshold: the decision threshold.
+
+    Returns:
+        A :class:`ProtocolResult`.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: bad labels, scores or threshold.
     """
     return _single_threshold_result(f"t={float(threshold):g}", y_test, scores_test, threshold)
 
@@ -299,9 +339,21 @@ def evaluate_both(
 ) -> dict[str, ProtocolResult]:
     """Every protocol of this module, on the same scores.
 
+    Args:
+        y_val: 0/1 validation labels, (N_val, L).
+        scores_val: validation scores, (N_val, L).
+        y_test: 0/1 test labels, (N_test, L).
+        scores_test: test scores, (N_test, L).
+        thresholds: (T,) candidate thresholds of the tuned protocols.
+        select_by: the validation metric of :func:`honest_protocol`.
+
     Returns:
         ``{"paper": ..., "honest": ..., "honest-per-metric": ..., "t=0.5": ...}``
         (:class:`ProtocolResult` each).
+
+    Raises:
+        ValueError: ``select_by`` is not a threshold metric.
+        ~minicgmvae.errors.DataValueError: bad inputs (see :func:`honest_protocol`).
     """
     return {
         "paper": paper_protocol(y_test, scores_test, thresholds),
@@ -353,7 +405,15 @@ def format_table(
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A Markdown table (for ``IPython.display.Markdown`` in the book); cells as given."""
+    """A Markdown table (for ``IPython.display.Markdown`` in the book); cells as given.
+
+    Args:
+        header: the column titles.
+        rows: the rows, each a sequence of cells (formatted with ``str``).
+
+    Returns:
+        The table, one line per row, header and separator first.
+    """
     lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)

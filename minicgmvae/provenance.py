@@ -70,8 +70,16 @@ def package_commit(package_dir: Path | None = None) -> tuple[str | None, bool | 
 def provenance(device: str | None = None) -> dict[str, Any]:
     """Where a result came from: commit, package versions, device, threads, date.
 
-    ``commit`` (and ``package_dirty``) only when the package runs from a minicgmvae checkout;
-    otherwise None, and ``minicgmvae`` (the installed version) says which code ran.
+    Args:
+        device: the device the result was computed on, as text (``"cpu"``, ``"cuda"``), or
+            None if it does not apply.
+
+    Returns:
+        A JSON-ready dict: ``commit`` and ``package_dirty`` (the package folder has
+        uncommitted changes) only when the package runs from a minicgmvae checkout, else
+        None, with ``package_source``; the versions of ``minicgmvae`` (which code ran, for an
+        installed package), ``python``, ``torch``, ``numpy`` and ``sklearn``, ``device``,
+        ``cpu``, ``cores``, ``torch_threads`` and the UTC ``date``.
     """
     import numpy as np  # imported here: the module itself stays light
     import sklearn

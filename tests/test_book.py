@@ -35,9 +35,15 @@ TOC = REPO / "_toc.yml"
 CHROMIUM = Path("/usr/bin/chromium")
 
 # Pages that need not show a figure: the preface, the instructors' notes, the notation and
-# the bibliography (prose and tables only).
-# Keep this list short.
-PAGES_WITHOUT_FIGURES = {"index", "assignments/instructor", "notation", "bibliography"}
+# the bibliography (prose and tables only), and the API reference (generated from
+# docstrings). Keep this list short.
+PAGES_WITHOUT_FIGURES = {"index", "assignments/instructor", "notation", "bibliography"} | {
+    f"reference/{page}"
+    for page in (
+        "index", "data", "model", "evaluation", "training", "baselines", "studies", "checks",
+        "foundation",
+    )
+}
 
 BUILD_TIMEOUT_S = 3600  # every notebook runs; each cell may take up to 900 s (_config.yml)
 BROWSER_TIMEOUT_S = 120

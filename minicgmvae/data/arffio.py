@@ -63,6 +63,7 @@ class ArffData:
 
     @property
     def n_samples(self) -> int:
+        """N, the number of rows."""
         return int(self.features.shape[0])
 
     def __repr__(self) -> str:
@@ -462,9 +463,15 @@ def read_mulan_xml(path: str | os.PathLike[str]) -> list[str]:
 
     Nested (hierarchical) ``<label>`` elements are all returned, depth first.
 
+    Args:
+        path: the ``.xml`` file.
+
+    Returns:
+        The label names.
+
     Raises:
-        DataFormatError: not well-formed XML (with the line), no labels, a label without a
-            name, or duplicated names.
+        ~minicgmvae.errors.DataFormatError: not well-formed XML (with the line), no labels, a
+            label without a name, or duplicated names.
     """
     path = Path(path)
     try:

@@ -56,7 +56,15 @@ _CACHE_KEYS = ("x_train", "y_train", "x_test", "y_test", "feature_names", "label
 
 
 class SplitData(Protocol):
-    """What training and the baselines need of a dataset; :class:`MultiLabelData` has it."""
+    """What training and the baselines need of a dataset; :class:`MultiLabelData` has it.
+
+    A :class:`typing.Protocol`: any object with these attributes will do.
+
+    Attributes:
+        name: the dataset's name.
+        x_train, x_val, x_test: float32 features, ``(N_split, d)``.
+        y_train, y_val, y_test: 0/1 labels, ``(N_split, L)``.
+    """
 
     name: str
     x_train: np.ndarray  # (N_train, d) float32
@@ -84,6 +92,7 @@ class MultiLabelData:
             feature is ``x * feature_std + feature_mean``.
         seed: the seed of the validation (and, for own data, test) carve-out.
         val_fraction: the fraction of the training file held out for validation.
+        info: where the data came from (source, citation, label subset, ...), JSON-ready.
     """
 
     name: str
@@ -363,11 +372,19 @@ def list_datasets() -> list[str]:
 def dataset_info(name: str, cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """What the registry knows about ``name`` and whether it is cached (no download).
 
-    Returns a dict with ``name``, ``description``, ``samples``, ``train``, ``test``,
-    ``features``, ``labels``, ``cardinality``, ``sparse``, ``supported`` (and
-    ``unsupported_reason``), ``citation``, ``files`` (filename, role, size, sha256, url),
-    ``cache_dir``, ``cached`` (parsed arrays or all needed files present) and
-    ``cached_parsed`` (the parsed npz is present).
+    Args:
+        name: a dataset name (:func:`list_datasets`), case-insensitive.
+        cache_dir: the cache folder to look in; by default as in :func:`load_dataset`.
+
+    Returns:
+        A dict with ``name``, ``description``, ``samples``, ``train``, ``test``,
+        ``features``, ``labels``, ``cardinality``, ``sparse``, ``supported`` (and
+        ``unsupported_reason``), ``citation``, ``files`` (filename, role, size, sha256, url),
+        ``cache_dir``, ``cached`` (parsed arrays or all needed files present) and
+        ``cached_parsed`` (the parsed npz is present).
+
+    Raises:
+        ~minicgmvae.errors.DatasetNotFoundError: an unknown name.
     """
     spec = get_spec(name)
     root = resolve_cache_dir(cache_dir)
@@ -447,17 +464,22 @@ def from_arrays(x: Any, y: Any, *, x_test: Any = None, y_test: Any = None,
     """Build a :class:`MultiLabelData` from your own arrays.
 
     Args:
-        x: features ``(N, d)``; y: labels ``(N, L)`` in {0, 1}.
+        x: features, ``(N, d)``.
+        y: labels in {0, 1}, ``(N, L)``.
         x_test, y_test: a test set of your own (both or neither). Without it, a test part
             of ``int(N * test_fraction)`` samples is drawn first with
             ``default_rng(seed).permutation(N)`` (``test_fraction=0`` gives an empty test set).
         name, label_names, feature_names: names (defaults ``f0..``, ``label0..``).
         val_fraction, seed, standardize: as in :func:`load_dataset`; validation is carved
             out of what remains for training.
+        test_fraction: the fraction of ``x`` drawn as the test set when no test set is given.
+
+    Returns:
+        The dataset, split and (by default) standardised with the training statistics.
 
     Raises:
-        DataValueError: see :func:`validate_arrays`; also a missing half of the test pair and
-            name lists of the wrong length.
+        ~minicgmvae.errors.DataValueError: see :func:`validate_arrays`; also a missing half of
+            the test pair and name lists of the wrong length.
     """
     _check_split_args(val_fraction, seed, test_fraction)
     xa, ya = validate_arrays(x, y, what="train" if x_test is not None else "data")
@@ -490,14 +512,19 @@ def load_arff_dataset(train_path: str | os.PathLike[str],
         train_path: the training ARFF (or the only one; a test part is then drawn with
             ``test_fraction`` as in :func:`from_arrays`).
         test_path: an optional test ARFF with the same attributes.
-        n_labels / xml_path / label_names: how to find the labels: their number, a MULAN
-            ``.xml`` naming them, or the names (checked as a set). MEKA files
+        n_labels, xml_path, label_names: how to find the labels (give one): their number, a
+            MULAN ``.xml`` naming them, or the names (checked as a set). MEKA files
             (``@relation 'x: -C n'``) need none.
         name: the dataset's name (default: the file name without ``-train``/``.arff``).
         val_fraction, test_fraction, seed, standardize: as in :func:`from_arrays`.
 
+    Returns:
+        The dataset, as :func:`from_arrays` builds it.
+
     Raises:
-        DataFormatError, DataValueError: see :func:`~minicgmvae.data.arffio.read_arff`.
+        ~minicgmvae.errors.DataFormatError: a malformed file (see
+            :func:`~minicgmvae.data.arffio.read_arff`).
+        ~minicgmvae.errors.DataValueError: bad values, or train and test files that differ.
     """
     if xml_path is not None:
         if label_names is not None:

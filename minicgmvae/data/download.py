@@ -47,7 +47,9 @@ __all__ = [
     "fetch",
 ]
 
+#: The environment variable that names the cache folder (:func:`resolve_cache_dir`).
 ENV_DATA_DIR = "MINICGMVAE_DATA_DIR"
+#: The environment variable that names a mirror of the data files (:func:`resolve_mirror`).
 ENV_MIRROR = "MINICGMVAE_DATA_MIRROR"
 
 #: Seconds to wait for a server to connect or send the next block.
@@ -91,6 +93,12 @@ def resolve_cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """The cache folder to use: ``cache_dir``, else ``$MINICGMVAE_DATA_DIR``, else the default.
 
     The folder is not created here (reading the registry must not write to disk).
+
+    Args:
+        cache_dir: a folder chosen by the caller, or None.
+
+    Returns:
+        The folder, as a :class:`~pathlib.Path` (``~`` expanded).
     """
     if cache_dir is not None:
         return Path(cache_dir).expanduser()
@@ -101,7 +109,14 @@ def resolve_cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
 
 
 def resolve_mirror(mirror: str | os.PathLike[str] | None = None) -> str | None:
-    """The mirror to use: ``mirror``, else ``$MINICGMVAE_DATA_MIRROR``, else ``None``."""
+    """The mirror to use: ``mirror``, else ``$MINICGMVAE_DATA_MIRROR``, else ``None``.
+
+    Args:
+        mirror: a URL or a local folder laid out as ``<dataset>/<file>``, or None.
+
+    Returns:
+        The mirror, or None for the public origin only.
+    """
     if mirror is not None:
         return os.fspath(mirror)
     env = os.environ.get(ENV_MIRROR, "").strip()
@@ -109,7 +124,16 @@ def resolve_mirror(mirror: str | os.PathLike[str] | None = None) -> str | None:
 
 
 def mirror_url(mirror: str, dataset: str, filename: str) -> str:
-    """The URL of ``<mirror>/<dataset>/<filename>``; a plain folder becomes a ``file://`` URL."""
+    """The URL of ``<mirror>/<dataset>/<filename>``; a plain folder becomes a ``file://`` URL.
+
+    Args:
+        mirror: a URL or a local folder.
+        dataset: the dataset's name.
+        filename: the file's name.
+
+    Returns:
+        The URL.
+    """
     scheme = urllib.parse.urlsplit(mirror).scheme.lower()
     if scheme in ("http", "https", "file"):
         return f"{mirror.rstrip('/')}/{urllib.parse.quote(dataset)}/{urllib.parse.quote(filename)}"
@@ -126,7 +150,14 @@ def mirror_url(mirror: str, dataset: str, filename: str) -> str:
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The hex sha256 of a file, read in 1 MiB blocks."""
+    """The hex sha256 of a file, read in 1 MiB blocks.
+
+    Args:
+        path: the file.
+
+    Returns:
+        64 lowercase hex digits.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(_CHUNK), b""):
@@ -167,7 +198,16 @@ def _verified(path: Path, remote: RemoteFile) -> bool:
 
 def cached_path(dataset: str, filename: str,
                 cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Where ``<dataset>/<filename>`` lives (or would live) in the cache."""
+    """Where ``<dataset>/<filename>`` lives (or would live) in the cache.
+
+    Args:
+        dataset: the dataset's name.
+        filename: the file's name.
+        cache_dir: the cache folder; by default :func:`resolve_cache_dir`'s.
+
+    Returns:
+        The path (the file need not exist).
+    """
     return resolve_cache_dir(cache_dir) / dataset / filename
 
 

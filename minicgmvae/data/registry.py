@@ -78,6 +78,7 @@ class DatasetSpec:
         description: one line for humans.
         files: every file of the dataset (splits, union file, label XML).
         n_train, n_test: the samples of the MULAN train and test files.
+        n_samples: all samples (train + test, or the union file).
         n_features: features per sample (``None`` when the file has no numeric features).
         n_labels: labels per sample.
         cardinality: mean number of positive labels per sample over train + test.
@@ -105,14 +106,34 @@ class DatasetSpec:
     unsupported_reason: str | None = None
 
     def file(self, role: str) -> RemoteFile:
-        """The (first) file of the given role; ``KeyError`` if the dataset has none."""
+        """The (first) file of the given role.
+
+        Args:
+            role: a file role, e.g. ``"train"``, ``"test"`` or ``"xml"``.
+
+        Returns:
+            The :class:`RemoteFile`.
+
+        Raises:
+            KeyError: the dataset has no file of that role.
+        """
         for f in self.files:
             if f.role == role:
                 return f
         raise KeyError(f"dataset {self.name!r} has no {role!r} file")
 
     def file_named(self, filename: str) -> RemoteFile:
-        """The file called ``filename``; ``KeyError`` (listing the names) if there is none."""
+        """The file called ``filename``.
+
+        Args:
+            filename: the file's name.
+
+        Returns:
+            The :class:`RemoteFile`.
+
+        Raises:
+            KeyError: there is no such file (the message lists the names).
+        """
         for f in self.files:
             if f.filename == filename:
                 return f
@@ -243,22 +264,38 @@ _SIDER = DatasetSpec(
 )
 
 #: Every known dataset by name (read-only).
+#:
+#: :meta hide-value:
 DATASETS: Mapping[str, DatasetSpec] = MappingProxyType(
     {spec.name: spec for spec in (_YEAST, _SCENE, _EMOTIONS, _DELICIOUS, _SIDER)}
 )
 
 
 def dataset_names(*, supported_only: bool = False) -> list[str]:
-    """The names of the known datasets, in registry order."""
+    """The names of the known datasets, in registry order.
+
+    Args:
+        supported_only: leave out the datasets :func:`~minicgmvae.data.datasets.load_dataset`
+            cannot load.
+
+    Returns:
+        The names.
+    """
     return [n for n, s in DATASETS.items() if s.supported or not supported_only]
 
 
 def get_spec(name: str) -> DatasetSpec:
     """The :class:`DatasetSpec` called ``name`` (case-insensitive).
 
+    Args:
+        name: a dataset name; surrounding spaces are ignored.
+
+    Returns:
+        The dataset's entry of :data:`DATASETS`.
+
     Raises:
-        DatasetNotFoundError: for an unknown name; the message lists the known names and
-            suggests the closest one.
+        ~minicgmvae.errors.DatasetNotFoundError: an unknown name; the message lists the known
+            names and suggests the closest one.
     """
     if not isinstance(name, str):
         raise DatasetNotFoundError(

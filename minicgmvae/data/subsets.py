@@ -60,7 +60,19 @@ def training_subset(
 
 
 def most_frequent_labels(data: MultiLabelData, k: int) -> MultiLabelData:
-    """Keep the ``k`` labels with the most positive training samples (ties: lower index)."""
+    """Keep the ``k`` labels with the most positive training samples (ties: lower index).
+
+    Args:
+        data: the dataset.
+        k: how many labels to keep, 1 <= k <= L.
+
+    Returns:
+        A copy of ``data`` with only those label columns, in their original order; ``info``
+        records the subset.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: ``k`` outside [1, L].
+    """
     n_labels = data.y_train.shape[1]
     if not 1 <= k <= n_labels:
         raise DataValueError(f"k must be between 1 and {n_labels} labels, got {k}.")

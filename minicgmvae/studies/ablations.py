@@ -35,13 +35,22 @@ from .experiments import study_record, train_seeds
 
 @dataclass(frozen=True)
 class Variant:
-    """One ablation: a short key, what it is in words, and the settings it changes."""
+    """One ablation: a short key, what it is in words, and the settings it changes.
+
+    Attributes:
+        key: the short name (``"no_contrastive"``), used on the command line and in records.
+        what: what the variant is, in words.
+        overrides: the :class:`~minicgmvae.config.ModelConfig` fields it changes.
+    """
 
     key: str
     what: str
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
+#: Every ablation of the book, the authors' model first.
+#:
+#: :meta hide-value:
 VARIANTS: tuple[Variant, ...] = (
     Variant("cgmvae", "C-GMVAE: mixture prior, contrastive loss, KL weight 6, decoder sees x"),
     Variant("prior_standard_normal", "standard-normal prior", {"prior": "standard_normal"}),
@@ -70,14 +79,26 @@ VARIANTS: tuple[Variant, ...] = (
         {"decoder_sees_x": False, "kl_weight": 1.0},
     ),
 )
+#: The keys of :data:`VARIANTS`, in order.
 VARIANT_KEYS = tuple(v.key for v in VARIANTS)
 
-#: Epochs of the ablation runs: the end of the second cosine cycle (restarts at 50 and 150).
+#: The epochs of every ablation run, the end of the second cosine cycle (restarts at 50 and
+#: 150).
 ABLATION_EPOCHS = 150
 
 
 def get_variants(keys: Iterable[str] | None = None) -> list[Variant]:
-    """The variants named by ``keys`` (all of them for None), in the order given."""
+    """The variants named by ``keys`` (all of them for None), in the order given.
+
+    Args:
+        keys: keys of :data:`VARIANTS`, or None.
+
+    Returns:
+        The :class:`Variant` objects.
+
+    Raises:
+        ValueError: an unknown key.
+    """
     if keys is None:
         return list(VARIANTS)
     by_key = {v.key: v for v in VARIANTS}
@@ -158,7 +179,14 @@ def _run_variant(data: Any, variant: Variant, seeds: Sequence[int], epochs: int,
 
 
 def summarise_diagnostics(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """Mean and std over runs of each diagnostic."""
+    """Mean and std over runs of each diagnostic.
+
+    Args:
+        runs: per-seed results, each with a ``"diagnostics"`` dict.
+
+    Returns:
+        ``{diagnostic: {"mean": ..., "std": ...}}``.
+    """
     keys = runs[0].get("diagnostics", {}).keys()
     out = {}
     for k in keys:
@@ -168,13 +196,31 @@ def summarise_diagnostics(runs: list[dict[str, Any]]) -> dict[str, dict[str, flo
 
 
 def seed_values(entry: dict[str, Any], metric: str, protocol: str = "paper") -> list[float]:
-    """One metric of one variant (or any record with ``"runs"``), one value per seed."""
+    """One metric of one variant (or any record with ``"runs"``), one value per seed.
+
+    Args:
+        entry: a variant's entry of a :func:`run_ablation` record, or any dict with ``"runs"``.
+        metric: the metric's name, e.g. ``"macro_f1"``.
+        protocol: the protocol's name, e.g. ``"paper"`` or ``"honest"``.
+
+    Returns:
+        The values, in the order of the runs.
+    """
     return [float(r["protocols"][protocol]["metrics"][metric]) for r in entry["runs"]]
 
 
 def seed_ranges_separate(a: Sequence[float], b: Sequence[float]) -> bool:
-    """True if the seed ranges [min, max] of ``a`` and ``b`` do not overlap: a difference
-    larger than the seed spread (with 3 seeds, a plain and strict rule)."""
+    """True if the seed ranges [min, max] of ``a`` and ``b`` do not overlap.
+
+    That is, a difference larger than the seed spread (with 3 seeds, a plain and strict rule).
+
+    Args:
+        a: one value per seed of the first variant.
+        b: one value per seed of the second variant.
+
+    Returns:
+        Whether ``max(a) < min(b)`` or ``max(b) < min(a)``.
+    """
     return bool(max(a) < min(b) or max(b) < min(a))
 
 

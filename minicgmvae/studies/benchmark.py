@@ -47,7 +47,16 @@ POSITIVE = int_at_least(1)
 
 
 def matmul_gflops(device: torch.device, n: int = 1024, repeats: int = 20) -> float:
-    """Measured float32 matmul throughput (GFLOP/s) of an n x n x n product."""
+    """Measured float32 matmul throughput (GFLOP/s) of an n x n x n product.
+
+    Args:
+        device: where to measure.
+        n: the matrices' size.
+        repeats: products timed together (after three warm-up products).
+
+    Returns:
+        GFLOP/s.
+    """
     a = torch.randn(n, n, device=device)
     b = torch.randn(n, n, device=device)
     for _ in range(3):
@@ -63,7 +72,17 @@ def matmul_gflops(device: torch.device, n: int = 1024, repeats: int = 20) -> flo
 
 
 def epoch_flops(model: torch.nn.Module, data: Any, batch_size: int, device: torch.device) -> float:
-    """FLOPs of one epoch: every training step (forward + backward) and the validation pass."""
+    """FLOPs of one epoch: every training step (forward + backward) and the validation pass.
+
+    Args:
+        model: the model, on ``device``.
+        data: the dataset (its training and validation sizes count).
+        batch_size: the training minibatch size.
+        device: where the model lives.
+
+    Returns:
+        The floating-point operations of one epoch, as counted by PyTorch's FLOP counter.
+    """
     from torch.utils.flop_counter import FlopCounterMode
 
     x = torch.as_tensor(data.x_train[:batch_size], device=device)
@@ -113,12 +132,20 @@ def profile_step(
     n_steps: int = 10,
     groups: dict[str, tuple[str, ...]] = STEP_GROUPS,
 ) -> dict[str, float]:
-    """Milliseconds per call of ``step`` spent in each group of operators, under
-    ``torch.profiler``, plus ``"everything else"`` and ``"total"``.
+    """Milliseconds per call of ``step`` spent in each group of operators, under ``torch.profiler``.
 
     Times are the operators' own ("self") time: CPU time on a CPU, GPU kernel time on CUDA.
     The profiler adds a little to every operator, so the total exceeds an unprofiled step.
     Warm ``step`` up before calling this.
+
+    Args:
+        step: one training step, called ``n_steps`` times.
+        device: where the step runs.
+        n_steps: the calls profiled.
+        groups: ``{group name: operator names}``.
+
+    Returns:
+        ``{group name: ms per step}``, plus ``"everything else"`` and ``"total"``.
     """
     from torch.profiler import ProfilerActivity, profile
 
@@ -141,8 +168,19 @@ def profile_step(
 def run_one(
     dataset: str, epochs: int, device: str, embed_dim: int | None, labels: int | None = None
 ) -> dict[str, Any]:
-    """Benchmark one dataset in this process (its ``labels`` most frequent labels only, if
-    given); returns a JSON-friendly dict."""
+    """Benchmark one dataset in this process.
+
+    Args:
+        dataset: the dataset's name.
+        epochs: the timed epochs (after one warm-up epoch).
+        device: where to train.
+        embed_dim: the embedding size, or None for the reproduction's.
+        labels: keep only this many most frequent labels, or None for all.
+
+    Returns:
+        A JSON-friendly dict: seconds per epoch (median and fastest), training and validation
+        time, peak memory, page faults, FLOPs and the matmul floor.
+    """
     from ..data.datasets import load_dataset
     from ..data.subsets import most_frequent_labels
     from ..model import CGMVAE
@@ -202,6 +240,14 @@ def run_one(
 
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
+    """The benchmark's rows as an aligned plain-text table, one line per run.
+
+    Args:
+        rows: the dicts :func:`run_one` returns.
+
+    Returns:
+        The table, with a header line.
+    """
     head = (
         f"{'dataset':<10} {'labels':>6} {'device':<6} {'thr':>3} {'s/epoch':>8} {'fastest':>8} "
         f"{'train':>7} {'val':>7} {'peak MiB':>9} {'faults/ep':>9} "
@@ -221,8 +267,17 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
 
 
 def summarize_runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Repeated runs of each dataset (and label count) in one dict: the median over the runs
-    of each run's median epoch, validation time, floor and floor ratio; the fastest epoch."""
+    """Repeated runs of each dataset (and label count) in one dict.
+
+    The median over the runs of each run's median epoch, validation time, floor and floor
+    ratio; the fastest epoch.
+
+    Args:
+        rows: the dicts :func:`run_one` returns, several per dataset.
+
+    Returns:
+        One dict per dataset (and label count), in the order first seen.
+    """
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault((r["dataset"], r["n_labels"]), []).append(r)
@@ -243,7 +298,14 @@ def summarize_runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def format_summary(rows: list[dict[str, Any]]) -> str:
-    """One line per dataset (and label count) over repeated runs of it."""
+    """One line per dataset (and label count) over repeated runs of it.
+
+    Args:
+        rows: the dicts :func:`summarize_runs` returns.
+
+    Returns:
+        The table, with a header line.
+    """
     return "\n".join(
         f"{g['dataset']:<10} {g['n_labels']:>6} labels: {g['epoch_seconds']:.3f} s/epoch "
         f"(runs: {', '.join(f'{t:.3f}' for t in g['run_epoch_seconds'])}); fastest epoch "

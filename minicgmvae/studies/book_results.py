@@ -71,7 +71,15 @@ def load_book_result(relpath: str) -> dict[str, Any]:
 
 
 def describe_provenance(record: dict[str, Any], what: str = "") -> str:
-    """Two or three lines: when, from which commit, with which versions, on what device."""
+    """Two or three lines: when, from which commit, with which versions, on what device.
+
+    Args:
+        record: a record with ``"provenance"`` (:func:`~minicgmvae.provenance.provenance`).
+        what: what the record is, put at the start (e.g. ``"yeast, 3 seeds"``).
+
+    Returns:
+        The lines, joined with newlines.
+    """
     p = record["provenance"]
     if p.get("commit"):
         source = f"commit {p['commit'][:10]}"

@@ -24,7 +24,10 @@ from ..data.subsets import training_subset
 from .ablations import ABLATION_EPOCHS
 from .experiments import study_record, summarise, train_seeds
 
+#: The fractions of the training split that the study trains on.
 FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
+#: The methods compared, C-GMVAE, the MLP baseline and binary relevance
+#: (:mod:`minicgmvae.baselines`).
 METHODS = ("cgmvae", "mlp", "br")
 
 
@@ -33,7 +36,20 @@ def _cell_key(method: str, fraction: float, mode: str) -> str:
 
 
 def get_cell(record: dict[str, Any], method: str, fraction: float, mode: str = "random") -> Any:
-    """One (method, fraction, mode) cell of a :func:`run_data_efficiency` record."""
+    """One (method, fraction, mode) cell of a :func:`run_data_efficiency` record.
+
+    Args:
+        record: the record.
+        method: one of :data:`METHODS`.
+        fraction: the fraction of the training split.
+        mode: ``"random"`` subsets, or ``"first"`` (the authors' first 50%, at fraction 0.5).
+
+    Returns:
+        The cell: ``{"method", "fraction", "mode", "n_train", "runs", "summary"}``.
+
+    Raises:
+        KeyError: the record has no such cell (the message lists the cells it has).
+    """
     key = _cell_key(method, fraction, mode)
     if key not in record["cells"]:
         raise KeyError(f"No cell {key!r}; the record has {sorted(record['cells'])}.")
@@ -136,7 +152,17 @@ def _train_one(
 def learning_curve(
     record: dict[str, Any], method: str, metric: str, protocol: str = "paper"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fractions, mean, std) of one method's random-subset cells, sorted by fraction."""
+    """(fractions, mean, std) of one method's random-subset cells, sorted by fraction.
+
+    Args:
+        record: a :func:`run_data_efficiency` record.
+        method: one of :data:`METHODS`.
+        metric: the metric's name, e.g. ``"macro_f1"``.
+        protocol: the protocol's name, e.g. ``"paper"`` or ``"honest"``.
+
+    Returns:
+        Three arrays of the same length: the fractions, the mean over seeds and the std.
+    """
     cells = [c for c in record["cells"].values() if c["method"] == method and c["mode"] == "random"]
     cells.sort(key=lambda c: c["fraction"])
     f = np.array([c["fraction"] for c in cells])

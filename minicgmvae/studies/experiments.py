@@ -30,7 +30,16 @@ from ..training import FitResult, fit, predict_proba
 
 
 def evaluate_model(model: torch.nn.Module, data: Any) -> dict[str, dict[str, Any]]:
-    """Every protocol for a trained model on ``data``'s validation and test splits."""
+    """Every protocol for a trained model on ``data``'s validation and test splits.
+
+    Args:
+        model: a trained :class:`~minicgmvae.model.CGMVAE`.
+        data: the dataset (:class:`~minicgmvae.data.datasets.SplitData`).
+
+    Returns:
+        ``{protocol name: ProtocolResult.to_dict()}`` for the protocols of
+        :func:`~minicgmvae.protocols.evaluate_both`.
+    """
     p_val = predict_proba(model, data.x_val)
     p_test = predict_proba(model, data.x_test)
     results = evaluate_both(data.y_val, p_val, data.y_test, p_test)
@@ -38,7 +47,15 @@ def evaluate_model(model: torch.nn.Module, data: Any) -> dict[str, dict[str, Any
 
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
-    """Mean and (population) std over runs of every metric of every protocol."""
+    """Mean and (population) std over runs of every metric of every protocol.
+
+    Args:
+        runs: per-seed results, each with ``"protocols"`` as :func:`evaluate_model` gives them.
+
+    Returns:
+        ``{protocol: {metric: {"mean": ..., "std": ...}}}``; None where a metric is undefined
+        in every run.
+    """
     out: dict[str, dict[str, dict[str, float | None]]] = {}
     for proto in runs[0]["protocols"]:
         out[proto] = {}
@@ -69,11 +86,26 @@ def train_seeds(
 ) -> dict[str, Any]:
     """Train and evaluate once per seed; return per-seed results, a summary and provenance.
 
-    ``model_config``/``train_config`` default to :func:`paper_settings` for ``data.name``;
-    the training seed is replaced by each of ``seeds`` (the data split stays fixed). With
-    ``out_dir``, each run's checkpoint is saved there as ``seed-<s>.pt``. With ``diagnose``,
-    each run also records ``diagnose(model, data)`` (e.g.
-    :func:`minicgmvae.diagnostics.standard_diagnostics`) under ``"diagnostics"``.
+    ``model_config``/``train_config`` default to :func:`~minicgmvae.config.paper_settings` for
+    ``data.name``; the training seed is replaced by each of ``seeds`` (the data split stays
+    fixed).
+
+    Args:
+        data: the dataset (:class:`~minicgmvae.data.datasets.SplitData`).
+        seeds: the training seeds, one run each.
+        model_config: the model settings; by default the reproduction's.
+        train_config: the training settings; by default the reproduction's.
+        device: where to train (see :func:`~minicgmvae.device.get_device`).
+        out_dir: if given, each run's checkpoint is saved there as ``seed-<s>.pt``.
+        progress: show progress bars.
+        note: a line kept in the record (what the run is for).
+        diagnose: ``diagnose(model, data) -> dict``, recorded per run under ``"diagnostics"``
+            (e.g. :func:`minicgmvae.diagnostics.standard_diagnostics`).
+
+    Returns:
+        A JSON-friendly record: the dataset and split, the settings, ``"runs"`` (per seed: best
+        epoch, times, history, every protocol), ``"summary"`` (:func:`summarise`), the wall
+        time and :func:`~minicgmvae.provenance.provenance`.
     """
     if model_config is None or train_config is None:
         s = paper_settings(data.name, data.n_features, data.n_labels)
@@ -132,6 +164,12 @@ def merge_seed_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     one record: the runs in the order given, the summary over all of them, the seeds listed
     in ``train_config``, the wall time summed. The first record's provenance stays at the top;
     the others' are kept, in order, under ``"merged_provenance"``.
+
+    Args:
+        records: the records to merge, in order.
+
+    Returns:
+        The merged record.
 
     Raises:
         ValueError: the records differ in dataset, split, model settings or training
@@ -219,14 +257,20 @@ def rescore_runs(
     code are the ones that made the record. Protocols the record lacks (added to the package
     after it was written) are added. Training fields (epochs, times, histories) are kept.
 
+    Args:
+        record: a :func:`train_seeds` record.
+        data: the dataset it was trained on, split the same way.
+        checkpoint_dir: the folder with the runs' ``seed-<s>.pt`` checkpoints.
+        device: where to evaluate.
+
     Returns:
         A new record: runs with every protocol, the summary recomputed, and an entry in
         ``"rescored"`` naming the protocols added and the provenance of this step.
 
     Raises:
-        DataValueError: ``data``'s split is not the record's.
-        CheckpointError: a checkpoint is missing, belongs to another run, or does not
-            reproduce the stored numbers.
+        ~minicgmvae.errors.DataValueError: ``data``'s split is not the record's.
+        ~minicgmvae.errors.CheckpointError: a checkpoint is missing, belongs to another run,
+            or does not reproduce the stored numbers.
     """
     if split_description(data) != record["split"]:
         raise DataValueError(
@@ -251,7 +295,14 @@ def rescore_runs(
 
 
 def split_description(data: Any) -> dict[str, Any]:
-    """Sizes and settings of the data split, for the record."""
+    """Sizes and settings of the data split, for the record.
+
+    Args:
+        data: the dataset.
+
+    Returns:
+        The dataset's name, the sizes of its splits and how they were made (seed, fractions).
+    """
     return {
         "n_train": int(len(data.x_train)),
         "n_val": int(len(data.x_val)),
@@ -273,10 +324,21 @@ def study_record(
 ) -> dict[str, Any]:
     """The common head of a study's JSON record (``ablations``, ``data_efficiency``).
 
-    ``parts`` names the dict of finished parts (``"variants"``, ``"cells"``). With
-    ``previous``, an unfinished record of the same dataset, epochs and seeds, its parts and
-    wall time are kept, and its provenance moves to ``earlier_provenance``, so a resumed
-    study still says what made each part.
+    Args:
+        data: the dataset of the study.
+        epochs: the epochs of every run.
+        seeds: the seeds of the study.
+        device: where the study trains.
+        parts: the name of the dict of finished parts (``"variants"``, ``"cells"``).
+        previous: an unfinished record of the same dataset, epochs and seeds: its parts and
+            wall time are kept, and its provenance moves to ``earlier_provenance``, so a
+            resumed study still says what made each part.
+
+    Returns:
+        The record's head, with an empty (or the previous) dict of parts.
+
+    Raises:
+        ValueError: ``previous`` is of another dataset, split, epochs or seeds.
     """
     seeds = [int(s) for s in seeds]
     if previous is not None and (

@@ -1,0 +1,254 @@
+"""``train`` (registered datasets and your own CSV or ARFF files) and ``predict``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..argcheck import CommandLineError
+from .common import (
+    DATA_FORMATS,
+    PREDICTOR_FILE,
+    _check_dataset,
+    _check_device,
+    _check_file,
+    _load,
+    _setup_process,
+    _write_json,
+    parse_settings,
+    summary_table,
+)
+
+
+# ------------------------------------------------------------------------------ train
+def _data_kind(path: Path) -> str:
+    name = path.name.lower()
+    for ending, kind in DATA_FORMATS.items():
+        if name.endswith(ending):
+            return kind
+    raise CommandLineError(
+        f"--data {path}: cannot tell its format from its name; use a file ending in "
+        f"{', '.join(DATA_FORMATS)}."
+    )
+
+
+def _check_train(args: argparse.Namespace) -> dict[str, Any]:
+    """Every check of ``train`` that needs no data; returns the config overrides."""
+    overrides = parse_settings(args.set)
+    if args.epochs is not None:
+        if "epochs" in overrides:
+            raise CommandLineError("Give the epochs once: --epochs or --set epochs=..., not both.")
+        overrides["epochs"] = args.epochs
+    if args.resume and not args.out:
+        raise CommandLineError("--resume continues the checkpoints in --out: give --out.")
+    if (args.dataset is None) == (args.data is None):
+        raise CommandLineError("Give --dataset NAME (a registered dataset) or --data FILE.")
+    if args.dataset is not None:
+        given = [o for o, v in _own_data_options(args).items() if v not in (None, False)]
+        if given:
+            raise CommandLineError(f"{', '.join(given)} go with --data, not with --dataset.")
+        _check_dataset(args.dataset)
+    else:
+        kind = _data_kind(args.data)
+        for option, path in (("--data", args.data), ("--test-data", args.test_data)):
+            _check_file(path, option)
+        if args.test_data is not None and _data_kind(args.test_data) != kind:
+            raise CommandLineError("--data and --test-data must be of the same format.")
+        _check_file(args.xml, "--xml")
+        if kind == "csv" and args.xml is not None:
+            raise CommandLineError(
+                "--xml names the labels of ARFF files; for CSV use --label-columns or --n-labels."
+            )
+        if args.label_columns and args.n_labels is not None:
+            raise CommandLineError("Give --label-columns or --n-labels, not both.")
+        if kind == "csv" and not args.label_columns and args.n_labels is None:
+            raise CommandLineError(
+                f"Say which columns of {args.data} are labels: --label-columns NAME ... or "
+                "--n-labels K (the last K columns)."
+            )
+    _check_device(args.device)
+    return overrides
+
+
+def _own_data_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "--test-data": args.test_data,
+        "--label-columns": args.label_columns,
+        "--n-labels": args.n_labels,
+        "--xml": args.xml,
+    }
+
+
+def _load_training_data(args: argparse.Namespace) -> Any:
+    """The registered ``--dataset``, or the file(s) of ``--data`` (CSV or ARFF)."""
+    if args.dataset is not None:
+        return _load(args)
+    split = {
+        "val_fraction": args.val_fraction,
+        "test_fraction": args.test_fraction,
+        "seed": args.split_seed,
+        "standardize": not args.raw,
+    }
+    if _data_kind(args.data) == "csv":
+        from ..data.csvio import load_csv_dataset
+
+        data = load_csv_dataset(
+            args.data,
+            args.test_data,
+            label_columns=args.label_columns,
+            n_labels=args.n_labels,
+            **split,
+        )
+    else:
+        from ..data.datasets import load_arff_dataset
+
+        data = load_arff_dataset(
+            args.data,
+            args.test_data,
+            n_labels=args.n_labels,
+            xml_path=args.xml,
+            label_names=args.label_columns,
+            **split,
+        )
+    test = f"--test-data {args.test_data}" if args.test_data else f"{args.test_fraction:g} of it"
+    data.info["source"] = f"--data {args.data}; test: {test}; validation carved from train"
+    return data
+
+
+def _check_split(data: Any, args: argparse.Namespace) -> None:
+    """Every protocol needs validation and test samples: say so before training."""
+    from ..errors import DataValueError
+
+    for part, n, how in (
+        ("validation", len(data.x_val), "a larger --val-fraction"),
+        ("test", len(data.x_test), "--test-data FILE or a larger --test-fraction"),
+    ):
+        if n == 0:
+            raise DataValueError(
+                f"The {part} part of {data.name!r} is empty ({len(data.x_train)} training "
+                f"samples): the protocols need {part} samples. Give more rows, or {how}."
+            )
+
+
+def _save_predictor(result: dict[str, Any], data: Any, out: Path) -> dict[str, Any]:
+    """Write ``out/predictor.pt`` from the seed with the best validation score, with the
+    threshold the honest protocol chose on validation for it."""
+    from ..checkpoint import load_checkpoint, model_from_checkpoint
+    from ..config import TrainConfig
+    from ..predictor import Predictor
+
+    best = max(result["runs"], key=lambda r: r["best_val_score"])
+    honest = best["protocols"]["honest"]
+    threshold = honest["thresholds"][honest["select_by"]]
+    source = out / f"seed-{best['seed']}.pt"
+    ckpt = load_checkpoint(source)
+    info = {
+        "seed": best["seed"],
+        "best_epoch": best["best_epoch"],
+        "best_val_score": best["best_val_score"],
+        "select_by": result["select_by"],
+        "threshold_rule": f"honest protocol: best validation {honest['select_by']} over 0.1..0.9",
+        "checkpoint": source.name,
+    }
+    predictor = Predictor.from_split_data(
+        model_from_checkpoint(ckpt, str(source)),
+        data,
+        threshold,
+        TrainConfig.from_dict(ckpt["train_config"]),
+        info,
+    )
+    path = predictor.save(out / PREDICTOR_FILE)
+    return {"file": path.name, "bytes": path.stat().st_size, "threshold": threshold, **info}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..config import paper_settings
+
+    overrides = _check_train(args)
+    from ..studies.experiments import train_seeds
+
+    _setup_process(args.threads)
+    data = _load_training_data(args)
+    _check_split(data, args)
+    s = paper_settings(data.name, data.n_features, data.n_labels, **overrides)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    out = Path(args.out) if args.out else None
+    print(
+        f"training C-GMVAE on {data.name}: seeds {seeds}, {s.train.epochs} epochs, "
+        f"lr {s.train.lr:g}, embedding {s.model.embed_dim}; {s.note}",
+        file=sys.stderr,
+    )
+    result = train_seeds(
+        data,
+        seeds,
+        s.model,
+        s.train,
+        device=args.device,
+        out_dir=out,
+        progress=not args.quiet,
+        note=s.note,
+        checkpoint_every=args.checkpoint_every,
+        resume=args.resume,
+    )
+    if args.data is not None:  # the record says which file(s), not "MULAN"
+        result["split"]["source"] = data.info["source"]
+    for r in result["runs"]:
+        print(
+            f"seed {r['seed']}: best epoch {r['best_epoch']} (val {result['select_by']} "
+            f"{r['best_val_score']:.3f}), {r['seconds']:.0f} s"
+        )
+    print(summary_table(result))
+    if out:
+        result["predictor"] = _save_predictor(result, data, out)
+        print(
+            f"wrote {out / PREDICTOR_FILE} (seed {result['predictor']['seed']}, threshold "
+            f"{result['predictor']['threshold']:g})"
+        )
+        print(f"wrote {_write_json(out / 'metrics.json', result)}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ predict
+def _write_predictions(path: Path | None, header: list[str], values: Any, fmt: str) -> None:
+    if path is not None:
+        from ..data.csvio import write_csv
+
+        write_csv(path, header, values, fmt)
+        return
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([fmt % v for v in row] for row in values)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    if args.proba and args.threshold is not None:
+        raise CommandLineError("--threshold turns probabilities into 0/1 labels; drop --proba.")
+    _check_file(args.model, "--model")
+    _check_file(args.input, "--input")
+    from ..data.csvio import read_csv_features
+    from ..predictor import load_predictor
+
+    _setup_process(args.threads)
+    predictor = load_predictor(args.model)
+    x, ignored = read_csv_features(args.input, predictor.feature_names)
+    if ignored:
+        print(f"{args.input}: columns not read by the model: {', '.join(ignored)}", file=sys.stderr)
+    if args.proba:
+        values, fmt, what = predictor.predict_proba(x), "%.9g", "probabilities"
+    else:
+        threshold = predictor.threshold if args.threshold is None else args.threshold
+        values, fmt = predictor.predict(x, threshold), "%d"
+        what = f"0/1 labels (threshold {threshold:g})"
+    _write_predictions(args.out, predictor.label_names, values, fmt)
+    if args.out is not None:
+        print(
+            f"wrote {args.out}: {len(values)} rows, {predictor.n_labels} labels, {what}",
+            file=sys.stderr,
+        )
+    return 0
+
+

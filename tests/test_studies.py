@@ -219,3 +219,17 @@ def test_data_efficiency_trains_every_method_on_every_fraction():
         run_data_efficiency(data, methods=["svm"])
     with pytest.raises(ValueError, match="Cannot resume"):  # other seeds: no mixed cells
         run_data_efficiency(data, seeds=[1], epochs=2, previous=rec)
+
+
+# --- benchmark --------------------------------------------------------------------------
+def test_time_ms_warms_up_once_and_averages_the_timed_calls(monkeypatch):
+    from minicgmvae.studies import benchmark
+
+    clock = iter([10.0, 10.6])  # the two readings around the timed calls: 0.6 s in all
+    monkeypatch.setattr(benchmark.time, "perf_counter", lambda: next(clock))
+    calls = []
+    ms = benchmark.time_ms(lambda: calls.append(1), torch.device("cpu"), reps=3)
+    assert len(calls) == 4  # one warm-up call, then three timed ones
+    assert ms == pytest.approx(200.0)
+    with pytest.raises(ValueError, match="reps"):
+        benchmark.time_ms(lambda: None, torch.device("cpu"), reps=0)

@@ -16,6 +16,7 @@ Benchmark on a quiet machine and keep threads <= cores: two processes with 2 thr
 on 2 cores run many times slower. ``--repeat N`` lets the datasets take turns N times, so
 that a slow spell of a shared machine falls on all of them.
 
+:func:`time_ms` times a call of a function after a warm-up call (chapter 10 uses it), and
 :func:`profile_step` splits the time of one training step by groups of operators (matrix
 products, the Adam update, dropout's random numbers, the rest); chapter 5 uses it.
 """
@@ -69,6 +70,27 @@ def matmul_gflops(device: torch.device, n: int = 1024, repeats: int = 20) -> flo
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e9
+
+
+def time_ms(f: Callable[[], Any], device: torch.device, reps: int = 3) -> float:
+    """Milliseconds per call of ``f``: the mean of ``reps`` calls after one warm-up call.
+
+    On a GPU the clock waits for the queued kernels (``torch.cuda.synchronize``) before it
+    starts and before it stops, so the time is the work's, not the launch's. Chapter 10 times
+    the label-dependent parts of a training step with it.
+    """
+    if reps < 1:
+        raise ValueError(f"reps must be at least 1, got {reps}")
+    on_gpu = device.type == "cuda"
+    f()
+    if on_gpu:
+        torch.cuda.synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        f()
+    if on_gpu:
+        torch.cuda.synchronize(device)
+    return (time.perf_counter() - t0) / reps * 1e3
 
 
 def epoch_flops(model: torch.nn.Module, data: Any, batch_size: int, device: torch.device) -> float:

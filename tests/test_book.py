@@ -1,8 +1,9 @@
 """The book builds with exactly `jupyter-book build book/`, and every chapter renders.
 
-1. The build runs once per module (fixture ``built_book``): from a clean ``_build/html`` and
-   ``_build/.doctrees`` it runs the venv's ``jupyter-book build book/`` from the repository
-   root, which executes every notebook (``execute_notebooks: force``) and fails on any warning
+1. The build runs once per module (fixture ``built_book``): from a clean ``_build/html``,
+   ``_build/.doctrees`` and execution cache ``_build/.jupyter_cache`` it runs the venv's
+   ``jupyter-book build book/`` from the repository root, which executes every notebook (in
+   parallel, one kernel per core: ``book/_ext/notebook_cache.py``) and fails on any warning
    (``book/_ext/strict_build.py``). This takes minutes once the chapters train models.
 2. ``@pytest.mark.browser`` tests open each page of ``_toc.yml`` in headless Debian Chromium
    after MathJax has run and check the rendered DOM: a title, a figure (except on the pages
@@ -92,13 +93,15 @@ def _tail(text: str, n: int = 6000) -> str:
 @pytest.fixture(scope="module")
 def built_book() -> Path:
     """Build the book once, from scratch, exactly as `jupyter-book build book/` does it."""
-    # Without the saved environment Sphinx re-reads, and so re-executes, every page: a
-    # notebook that stopped working after a package change cannot hide behind an old build.
+    # Without the saved environment and the execution cache Sphinx re-reads, and myst-nb
+    # re-executes, every page: every notebook runs under test, whatever ran before.
     shutil.rmtree(HTML, ignore_errors=True)
     shutil.rmtree(BUILD / ".doctrees", ignore_errors=True)
+    shutil.rmtree(BUILD / ".jupyter_cache", ignore_errors=True)
 
     env = os.environ.copy()
-    # One thread per kernel: other tests (xdist) may run notebooks on the same cores.
+    # One thread per kernel (the notebooks execute one kernel per core): other tests
+    # (xdist) may run notebooks on the same cores.
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("MKL_NUM_THREADS", "1")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -114,6 +117,8 @@ def built_book() -> Path:
     )
     seconds = time.monotonic() - started
     log = proc.stdout + proc.stderr
+    BUILD.mkdir(exist_ok=True)
+    (BUILD / "book-build.log").write_text(log, encoding="utf-8")  # for people, and a test
     assert proc.returncode == 0, (
         f"`jupyter-book build book/` exited {proc.returncode} after {seconds:.0f} s "
         f"(warnings count as errors). Its output ends:\n{_tail(log)}"
@@ -135,6 +140,19 @@ def test_book_builds_with_preface_as_index(built_book: Path) -> None:
 def test_every_toc_page_is_built(built_book: Path) -> None:
     missing = [name for name in DOCNAMES if not (built_book / f"{name}.html").is_file()]
     assert not missing, f"pages listed in _toc.yml but not built: {missing}"
+
+
+def test_notebooks_execute_in_parallel_before_sphinx_reads_them(built_book: Path) -> None:
+    """Every notebook ran in book/_ext/notebook_cache.py's parallel step, and myst-nb found
+    each one in the cache: none ran again, one at a time, while Sphinx read the pages."""
+    log = re.sub(r"\x1b\[[0-9;]*m", "", (BUILD / "book-build.log").read_text(encoding="utf-8"))
+    assert "notebook_cache: executing" in log, "the parallel execution step did not run"
+    serial = re.findall(r"(\S+\.ipynb): Executing notebook", log)
+    assert not serial, (
+        f"myst-nb executed {serial} itself: the parallel step's cache entries did not match"
+    )
+    cached = set(re.findall(r"(\S+\.ipynb): Using cached notebook", log))
+    assert len(cached) == len([n for n in DOCNAMES if (REPO / "book" / f"{n}.ipynb").exists()])
 
 
 def test_math_is_served_locally(built_book: Path) -> None:

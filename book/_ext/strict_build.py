@@ -7,8 +7,9 @@ every warning is reported, the build goes on to the end, and the exit status is 
 there was at least one warning.
 
 It also removes the saved build environment after a build with warnings, so that the next
-build re-reads (and, with ``execute_notebooks: force``, re-executes) every page instead of
-skipping the unchanged pages that warned and exiting 0.
+build re-reads every page (unchanged notebooks take their outputs from the execution cache,
+book/_ext/notebook_cache.py) instead of skipping the unchanged pages that warned and
+exiting 0.
 """
 
 from __future__ import annotations

@@ -5,16 +5,16 @@ With ``execute_notebooks: cache`` (``_config.yml``) myst-nb looks each notebook 
 jupyter-cache, keyed on its code cells and their metadata, and executes it only when it is
 missing, one notebook at a time. This extension adds two things:
 
-1. **The package is part of the key.** At ``config-inited`` it sets
-   ``nb_execution_cache_path`` to ``<build>/.jupyter_cache/minicgmvae-<fingerprint>``, where the
-   fingerprint (:func:`source_fingerprint`) hashes what the notebooks' outputs depend on besides
-   their own code: the package's source (``minicgmvae/**/*.py``), the stored results they
-   read (``minicgmvae/results/**``), ``pyproject.toml`` and ``constraints.txt``, the versions
-   of Python and of the libraries that compute, and the number of threads per kernel. That path is a Sphinx
-   config value with ``rebuild="env"``: when it changes, Sphinx re-reads every page, no page is
-   in the new cache, and every page executes again. Caches of other fingerprints are removed.
-   After an edit to one notebook only that page is re-read; it executes again only if its code
-   cells changed (a prose edit reuses the cached outputs).
+1. **The package is part of the key.** At ``config-inited`` it sets ``nb_execution_cache_path``
+   to ``<build>/.jupyter_cache/minicgmvae-<fingerprint>``, where the fingerprint
+   (:func:`source_fingerprint`) hashes what the notebooks' outputs depend on besides their own
+   code: the package's source (``minicgmvae/**/*.py``), the stored results they read
+   (``minicgmvae/results/**``), ``pyproject.toml`` and ``constraints.txt``, the versions of
+   Python and of the libraries that compute, and the number of threads per kernel. That path is
+   a Sphinx config value with ``rebuild="env"``: when it changes, Sphinx re-reads every page, no
+   page is in the new cache, and every page executes again. Caches of other fingerprints are
+   removed. After an edit to one notebook only that page is re-read; it executes again only if
+   its code cells changed (a prose edit reuses the cached outputs).
 
 2. **Cold builds use every core.** At ``env-before-read-docs``, before myst-nb reads the pages,
    the notebooks about to be read that are not in the cache are executed ``jobs`` at a time
@@ -83,8 +83,8 @@ def _version(dist: str) -> str:
 def source_fingerprint(repo: Path, package: Path | None = None, threads: int = 1) -> str:
     """A 16-hex-digit hash of everything besides a notebook's own code that its outputs
     depend on: the package's ``**/*.py`` files (names and contents), the files under
-    ``<package>/results/`` (the stored results), ``<repo>/pyproject.toml`` and ``<repo>/constraints.txt``,
-    the Python and library versions, and the kernels' thread count.
+    ``<package>/results/`` (the stored results), ``<repo>/pyproject.toml`` and
+    ``<repo>/constraints.txt``, the Python and library versions, and the kernels' thread count.
 
     Any other file (the notebooks, the README, the tests, data downloads, ``__pycache__``)
     leaves it unchanged; the notebooks are keyed one by one by jupyter-cache.

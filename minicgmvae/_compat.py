@@ -109,14 +109,7 @@ def resolve(
     if name in lazy:
         return importlib.import_module(f"{package}.{name}")
     if name in MOVED:  # ``package.old`` before any ``import package.old``
-        new = f"{package}.{MOVED[name]}"
-        warnings.warn(
-            f"{package}.{name} has moved; import {new} instead", DeprecationWarning, stacklevel=3
-        )
-        module = importlib.import_module(new)
-        sys.modules[f"{package}.{name}"] = module  # later imports of the old path: no warning
-        setattr(sys.modules[package], name, module)
-        return module
+        return _moved_module(package, name)
     if name in table:
         new = table[name]
         warnings.warn(
@@ -125,14 +118,32 @@ def resolve(
             stacklevel=3,  # the caller of the module's __getattr__
         )
         return _lookup(package, new)
-    if name.isidentifier() and not name.startswith("__"):
-        try:
-            found = importlib.util.find_spec(f"{package}.{name}") is not None
-        except (ImportError, ValueError):
-            found = False
-        if found:
-            return importlib.import_module(f"{package}.{name}")
+    if _is_submodule(package, name):
+        return importlib.import_module(f"{package}.{name}")
     raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+
+def _moved_module(package: str, name: str) -> Any:
+    """The module at ``package.name``'s new path, after one DeprecationWarning; the old path
+    is then registered, so that later imports of it find the module and do not warn."""
+    new = f"{package}.{MOVED[name]}"
+    warnings.warn(
+        f"{package}.{name} has moved; import {new} instead", DeprecationWarning, stacklevel=4
+    )
+    module = importlib.import_module(new)
+    sys.modules[f"{package}.{name}"] = module
+    setattr(sys.modules[package], name, module)
+    return module
+
+
+def _is_submodule(package: str, name: str) -> bool:
+    """Whether ``package.name`` is a submodule that has not been imported yet."""
+    if not name.isidentifier() or name.startswith("__"):
+        return False
+    try:
+        return importlib.util.find_spec(f"{package}.{name}") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 class _MovedSpec(importlib.machinery.ModuleSpec):

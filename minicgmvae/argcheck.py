@@ -31,7 +31,16 @@ class CommandLineError(MiniCGMVAEError, ValueError):
 
 
 def int_at_least(low: int) -> Callable[[str], int]:
-    """An argparse type: an integer ``>= low``."""
+    """An argparse type: an integer ``>= low``.
+
+    Args:
+        low: the smallest value allowed.
+
+    Returns:
+        ``parse(text) -> int``, for ``add_argument(type=...)``; it raises
+        ``argparse.ArgumentTypeError`` (argparse's message, exit status 2) for text that is
+        not an integer or is below ``low``.
+    """
 
     def parse(text: str) -> int:
         try:
@@ -57,10 +66,27 @@ def _number(text: str, what: str) -> float:
 
 
 def fraction(*, zero: bool, one: bool) -> Callable[[str], float]:
-    """An argparse type: a number in [0, 1], 0 and 1 allowed or not as said."""
+    """An argparse type: a number in [0, 1], 0 and 1 allowed or not as said.
+
+    Args:
+        zero: whether 0 is allowed.
+        one: whether 1 is allowed.
+
+    Returns:
+        ``parse(text) -> float``, for ``add_argument(type=...)``; it raises
+        ``argparse.ArgumentTypeError`` for text that is not a finite number in the interval.
+    """
     what = f"a number in {'[' if zero else '('}0, 1{']' if one else ')'}"
 
     def parse(text: str) -> float:
+        """``text`` as a number, checked to lie in the interval.
+
+        Args:
+            text: the command-line value.
+
+        Raises:
+            argparse.ArgumentTypeError: not a finite number, or outside the interval.
+        """
         value = _number(text, what)
         if value < 0 or value > 1 or (value == 0 and not zero) or (value == 1 and not one):
             raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
@@ -81,12 +107,18 @@ class LazyChoices:
     ``LazyChoices("minicgmvae.baselines", "BASELINES")`` are the keys (or items) of
     ``minicgmvae.baselines.BASELINES``. Give the argument a ``metavar``: argparse would
     otherwise list the choices when the parser is built.
+
+    Args:
+        module: the dotted name of the module that holds the choices.
+        name: the name, in that module, of the collection of choices (a dict gives its
+            keys).
     """
 
     def __init__(self, module: str, name: str) -> None:
         self.module, self.name = module, name
 
     def values(self) -> list[str]:
+        """The choices, as text (importing ``module`` if it is not imported yet)."""
         return [str(v) for v in getattr(import_module(self.module), self.name)]
 
     def __contains__(self, item: Any) -> bool:

@@ -77,8 +77,22 @@ def choose_threshold(y_val: Any, p_val: Any, select_by: str = "macro_f1") -> tup
     """The threshold among 0.1..0.9 that maximises ``select_by`` on validation.
 
     The honest protocol's rule (:func:`~minicgmvae.protocols.honest_protocol`): ties go to
-    the threshold closest to 0.5, then the lower. Returns ``(threshold, curve)``, ``curve``
-    being the validation ``select_by`` at each candidate (a list; ``None`` where undefined).
+    the threshold closest to 0.5, then the lower.
+
+    Args:
+        y_val: the validation rows' 0/1 labels, (N, L).
+        p_val: their predicted probabilities, (N, L).
+        select_by: the metric to maximise: ``"macro_f1"``, ``"micro_f1"`` or
+            ``"example_f1"``.
+
+    Returns:
+        ``(threshold, curve)``, ``curve`` being the validation ``select_by`` at each
+        candidate (a list; ``None`` where undefined).
+
+    Raises:
+        ValueError: ``select_by`` is not a threshold metric.
+        DataValueError: ``select_by`` is undefined at every threshold (see
+            :func:`~minicgmvae.protocols.honest_protocol`).
     """
     chosen = honest_protocol(y_val, p_val, y_val, p_val, select_by=select_by)
     return float(chosen.thresholds[select_by]), chosen.details[f"val_{select_by}"]
@@ -111,13 +125,37 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
     """C-GMVAE, the Gaussian-mixture VAE with contrastive learning, as a multi-label
     scikit-learn classifier (see the module docstring for what ``fit`` does).
 
-    Parameters:
-        latent_dim, embed_dim, feature_hidden, label_hidden, decoder_hidden, dropout, prior,
-        kl_estimator, kl_weight, bce_weight, contrastive_weight, temperature,
-        decoder_sees_x: the network and its loss (:class:`~minicgmvae.config.ModelConfig`).
-        lr, epochs, batch_size, weight_decay, t0, t_mult, eta_min, select_by: training
-            (:class:`~minicgmvae.config.TrainConfig`); ``select_by`` also chooses the
-            threshold.
+    The network, its loss and its training take the fields of
+    :class:`~minicgmvae.config.ModelConfig` and :class:`~minicgmvae.config.TrainConfig` (their
+    defaults too), except the sizes, which come from the data, and the seed, which comes from
+    ``random_state``. A default written ``_DEFAULTS['name']`` in the signature is the default
+    of that field there.
+
+    Args:
+        latent_dim: size of z.
+        embed_dim: e, size of the label embeddings and the decoder output.
+        feature_hidden: widths of the feature encoder's hidden layers.
+        label_hidden: widths of the label encoder's hidden layers.
+        decoder_hidden: width of the decoder's hidden layer.
+        dropout: the probability of zeroing a unit in the encoders (the decoder has none).
+        prior: ``"mixture"`` (C-GMVAE), ``"label_gaussian"`` or ``"standard_normal"``.
+        kl_estimator: ``"monte_carlo"`` (the authors') or ``"closed_form"`` (unimodal
+            priors only).
+        kl_weight: beta, the weight of the KL term.
+        bce_weight: lambda, the weight of the three BCE terms.
+        contrastive_weight: alpha, the weight of the contrastive loss (0 switches it off).
+        temperature: tau of the contrastive softmax.
+        decoder_sees_x: the decoder reads ``[x; z]`` (the authors' code), or ``z`` alone.
+        lr: Adam's learning rate (and the cosine schedule's maximum).
+        epochs: the number of epochs.
+        batch_size: the minibatch size.
+        weight_decay: Adam's weight decay.
+        t0: the length in epochs of the first cosine cycle.
+        t_mult: each cycle is this many times longer than the one before.
+        eta_min: the learning rate at the bottom of each cycle.
+        select_by: the validation metric (``"macro_f1"``, ``"micro_f1"`` or
+            ``"example_f1"``) that chooses the best epoch, and the threshold when
+            ``threshold`` is ``None``.
         validation_fraction: the share of rows held out to pick the best epoch and the
             threshold, in [0, 1).
         threshold: ``None`` (chosen on validation) or a number in (0, 1).
@@ -219,7 +257,24 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         return mc, TrainConfig(seed=seed, **train)
 
     def fit(self, X: Any, Y: Any) -> CGMVAEClassifier:
-        """Train on features ``X`` ``(N, d)`` and 0/1 labels ``Y`` ``(N, L)``; returns self."""
+        """Train on features ``X`` ``(N, d)`` and 0/1 labels ``Y`` ``(N, L)``; returns self.
+
+        Args:
+            X: raw features, (N, d): an array, a scipy sparse matrix or a DataFrame (whose
+                column names become ``feature_names_in_``).
+            Y: 0/1 labels, (N, L): an array, a scipy sparse matrix or a DataFrame (whose
+                column names become ``label_names_``).
+
+        Returns:
+            The fitted estimator.
+
+        Raises:
+            ValueError: ``Y`` is not a 0/1 label indicator matrix (continuous, multiclass or
+                1-D), ``X`` and ``Y`` have different numbers of rows, or ``threshold`` is not
+                ``None`` or in (0, 1).
+            DataValueError: bad values or splits (see
+                :func:`~minicgmvae.data.datasets.from_arrays`).
+        """
         label_names = [str(c) for c in Y.columns] if hasattr(Y, "columns") else None
         X, Y = validate_data(self, X, Y, multi_output=True, accept_sparse=_ACCEPT_SPARSE)
         X = X.toarray() if hasattr(X, "toarray") else X
@@ -279,13 +334,25 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------------------- predict
     def predict_proba(self, X: Any) -> np.ndarray:
-        """``p(y_i = 1 | x)``, a float32 ``(N, L)`` array, from raw features ``X``."""
+        """``p(y_i = 1 | x)``, a float32 ``(N, L)`` array, from raw features ``X``.
+
+        Args:
+            X: raw features, (N, d), in the form ``fit`` took (standardised here as in
+                training).
+
+        Raises:
+            sklearn.exceptions.NotFittedError: ``fit`` has not been called.
+        """
         check_is_fitted(self, "predictor_")
         X = validate_data(self, X, reset=False, accept_sparse=_ACCEPT_SPARSE)
         return self.predictor_.predict_proba(X)
 
     def predict(self, X: Any) -> np.ndarray:
-        """0/1 labels ``(N, L)``: ``predict_proba(X) >= threshold_``, in ``Y``'s dtype."""
+        """0/1 labels ``(N, L)``: ``predict_proba(X) >= threshold_``, in ``Y``'s dtype.
+
+        Args:
+            X: raw features, (N, d).
+        """
         proba = self.predict_proba(X)
         return (proba >= self.threshold_).astype(self.label_dtype_)
 
@@ -295,6 +362,12 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         The file takes what ``fit`` was given: in a ``Pipeline``, the output of the steps
         before this one. To save a model that reads the raw columns, fit the estimator on
         them (it standardises them itself, ``standardize=True``).
+
+        Args:
+            path: the file to write (atomically).
+
+        Returns:
+            The path written.
         """
         check_is_fitted(self, "predictor_")
         return self.predictor_.save(path)

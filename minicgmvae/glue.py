@@ -20,7 +20,15 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     """Store ``value`` under ``name`` for the page's ``{glue:...}`` roles and directives.
 
     A NumPy or PyTorch scalar is stored as a plain Python number, so that a format spec such
-    as ``{glue:text}`name:.2f``` applies to it (myst-nb formats the stored text)."""
+    as ``{glue:text}`name:.2f``` applies to it (myst-nb formats the stored text).
+
+    Args:
+        name: the key the page's ``{glue:...}`` roles and directives refer to.
+        value: a number, text, a Matplotlib figure, or anything else myst-nb can display.
+        display: also show ``value`` in the cell's output (myst-nb's ``display``). Without
+            myst-nb, ``value`` is shown when this is True or when it is a figure, and
+            nothing is stored.
+    """
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()
     if _myst_glue is not None:

@@ -10,7 +10,8 @@ One training step, for a batch (x, y) of B samples:
    P(y) (no sampling, :eq:`eq-label-branch`); decoded with x into g_y.
 3. The objective, :eq:`eq-total-code`::
 
-   L = lambda (L_CE(g_y) + L_CE(g1) + L_CE(g2)) + beta KL(q(z|x) || p(z|y)) + alpha L_CL(g_y, g1)
+       L = lambda (L_CE(g_y) + L_CE(g1) + L_CE(g2)) + beta KL(q(z|x) || p(z|y))
+           + alpha L_CL(g_y, g1)
 
    with the KL estimated on a fresh sample (:func:`~minicgmvae.kl.kl_monte_carlo`) against
    the prior p(z|y) (:mod:`minicgmvae.prior`), and the contrastive loss over the 2B anchors

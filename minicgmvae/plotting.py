@@ -42,7 +42,8 @@ def use_book_style() -> None:
     mpl.rcParams.update(BOOK_STYLE)
 
 
-# name -> (centre x, centre y, width, height, text). Coordinates of the drawing's own axes.
+#: The boxes of :func:`architecture_figure`, by component name, as (centre x, centre y,
+#: width, height, text) in the coordinates of the drawing's own axes.
 COMPONENTS: dict[str, tuple[float, float, float, float, str]] = {
     "x": (1.0, 6.0, 1.7, 0.9, "features\n$x \\in \\mathbb{R}^d$"),
     "y": (1.0, 3.5, 1.7, 0.9, "labels\n$y \\in \\{0,1\\}^L$"),
@@ -69,10 +70,11 @@ COMPONENTS: dict[str, tuple[float, float, float, float, str]] = {
     "bce_label": (14.45, 1.0, 2.5, 1.0, "BCE loss on $g_y$\nscores $s_i = g^\\top E_i$"),
 }
 
-#: The four losses of the objective (eq-total-code).
+#: The four losses of the objective (:eq:`eq-total-code`).
 LOSSES = ("bce_feature", "bce_label", "kl", "contrastive")
 
-#: Names a chapter can pass to ``highlight=``: a group of components, or one component.
+#: The groups of components that a chapter can pass to ``highlight=`` by name (one
+#: component's own name works too, see :func:`resolve_highlight`).
 GROUPS: dict[str, tuple[str, ...]] = {
     "vae": ("feature_encoder", "samples", "kl"),  # chapter 2
     "prior": ("label_embeddings", "label_encoder", "prior", "label_branch", "kl"),  # ch. 3
@@ -104,7 +106,18 @@ _HIGHLIGHT = {"facecolor": "#fdd9a8", "edgecolor": "#d95f02", "linewidth": 2.8}
 
 def resolve_highlight(highlight: str | Iterable[str] | None) -> set[str]:
     """Component names for ``highlight``: None, a group of :data:`GROUPS`, a component of
-    :data:`COMPONENTS`, or an iterable of either. Unknown names raise ``ValueError``."""
+    :data:`COMPONENTS`, or an iterable of either.
+
+    Args:
+        highlight: what to mark: ``None`` (nothing), a group or component name, or an
+            iterable of such names.
+
+    Returns:
+        The set of component names (keys of :data:`COMPONENTS`); empty for ``None``.
+
+    Raises:
+        ValueError: a name that is neither a group nor a component.
+    """
     if highlight is None:
         return set()
     names = [highlight] if isinstance(highlight, str) else list(highlight)
@@ -133,10 +146,18 @@ def architecture_figure(
 ) -> plt.Figure:
     """Draw C-GMVAE in training, as the authors' code builds it.
 
-    ``highlight`` marks components in orange: a group (``"vae"``, ``"prior"``,
-    ``"contrastive"``, ``"objective"``), a component name of :data:`COMPONENTS`, or a list.
-    Returns the figure; ``fig.architecture_patches`` maps each component to its box and
-    ``fig.highlighted`` is the set of highlighted components.
+    Args:
+        highlight: the components to mark in orange: a group (``"vae"``, ``"prior"``,
+            ``"contrastive"``, ``"objective"``), a component name of :data:`COMPONENTS`, or a
+            list of them (see :func:`resolve_highlight`); ``None`` marks nothing.
+        ax: the Matplotlib axes to draw on; ``None`` makes a new 12.5 x 5.6 inch figure.
+
+    Returns:
+        The figure (``ax``'s, if given); ``fig.architecture_patches`` maps each component to
+        its box and ``fig.highlighted`` is the set of highlighted components.
+
+    Raises:
+        ValueError: an unknown name in ``highlight``.
     """
     chosen = resolve_highlight(highlight)
     if ax is None:

@@ -39,7 +39,9 @@ from .config import ModelConfig, TrainConfig
 from .errors import CheckpointError, DataValueError
 from .model import CGMVAE
 
+#: The ``"format"`` tag of a predictor file (a training checkpoint has another).
 FORMAT = "minicgmvae-predictor"
+#: The version of the predictor file's layout that this package writes and reads.
 VERSION = 1
 
 __all__ = ["FORMAT", "VERSION", "Predictor", "load_predictor"]
@@ -106,7 +108,20 @@ class Predictor:
         info: dict[str, Any] | None = None,
     ) -> Predictor:
         """The predictor of ``model`` trained on ``data`` (a
-        :class:`~minicgmvae.data.datasets.MultiLabelData`): its standardisation and names."""
+        :class:`~minicgmvae.data.datasets.MultiLabelData`): its standardisation and names.
+
+        Args:
+            model: the trained network (moved to the CPU, eval mode).
+            data: the data it was trained on; its ``feature_mean``, ``feature_std``,
+                ``feature_names``, ``label_names`` and ``name`` are kept.
+            threshold: the decision threshold, in (0, 1).
+            train_config: how the model was trained, or ``None``.
+            info: facts about the run, kept after ``{"dataset": data.name}``.
+
+        Raises:
+            DataValueError: names or standardisation that do not fit the model's sizes, or
+                a threshold outside (0, 1).
+        """
         return cls(
             model,
             data.feature_mean,
@@ -136,7 +151,19 @@ class Predictor:
 
     # ----------------------------------------------------------------------------- predicting
     def standardize(self, x: Any) -> np.ndarray:
-        """Raw features ``(N, d)`` as the network reads them: float32, standardised."""
+        """Raw features ``(N, d)`` as the network reads them: float32, standardised.
+
+        Args:
+            x: raw features, (N, d): an array, a DataFrame or a scipy sparse matrix.
+
+        Returns:
+            ``(x - feature_mean) / feature_std`` (or ``x`` for a model trained on raw
+            features), float32, (N, d).
+
+        Raises:
+            DataValueError: non-numeric features, another shape than (N, d), or a NaN or
+                infinite value (the message says where the first one is).
+        """
         if hasattr(x, "toarray"):  # scipy.sparse
             x = x.toarray()
         xa = np.asarray(x)
@@ -162,13 +189,21 @@ class Predictor:
         return np.ascontiguousarray(xf, dtype=np.float32)
 
     def predict_proba(self, x: Any) -> np.ndarray:
-        """``p(y_i = 1 | x)`` for raw features ``x`` ``(N, d)``: a float32 ``(N, L)`` array."""
+        """``p(y_i = 1 | x)`` for raw features ``x`` ``(N, d)``: a float32 ``(N, L)`` array.
+
+        Args:
+            x: raw features, (N, d) (see :meth:`standardize`).
+        """
         xs = torch.from_numpy(self.standardize(x))
         return self.model.predict_proba(xs).numpy()
 
     def predict(self, x: Any, threshold: float | None = None) -> np.ndarray:
-        """0/1 labels ``(N, L)`` (uint8): ``predict_proba(x) >= threshold`` (default: the
-        predictor's own)."""
+        """0/1 labels ``(N, L)`` (uint8): ``predict_proba(x) >= threshold``.
+
+        Args:
+            x: raw features, (N, d) (see :meth:`standardize`).
+            threshold: the decision threshold; ``None`` for the predictor's own.
+        """
         t = self.threshold if threshold is None else float(threshold)
         return (self.predict_proba(x) >= t).astype(np.uint8)
 
@@ -192,12 +227,25 @@ class Predictor:
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the predictor to ``path`` (atomically); returns the path."""
+        """Write the predictor to ``path`` (atomically); returns the path.
+
+        Args:
+            path: the file to write (conventionally ``predictor.pt``).
+        """
         return atomic_torch_save(self.to_payload(), path)
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any], source: str = "predictor") -> Predictor:
-        """Rebuild a predictor from :meth:`to_payload`'s dict, checking every field."""
+        """Rebuild a predictor from :meth:`to_payload`'s dict, checking every field.
+
+        Args:
+            payload: the dict, as :meth:`to_payload` made it (e.g. read by ``torch.load``).
+            source: what the dict was read from (a path), for the error messages.
+
+        Raises:
+            CheckpointError: a training checkpoint, a dict without the predictor tag, another
+                file version, missing fields, or fields that do not fit together.
+        """
         return _from_payload(payload, source)
 
     def __repr__(self) -> str:
@@ -266,7 +314,14 @@ def _from_payload(payload: Any, source: str) -> Predictor:
 
 
 def load_predictor(path: str | os.PathLike[str]) -> Predictor:
-    """Read a predictor written by :meth:`Predictor.save` (``weights_only=True``: no code runs).
+    """Read a predictor written by :meth:`~minicgmvae.predictor.Predictor.save`
+    (``weights_only=True``: no code runs).
+
+    Args:
+        path: the predictor file.
+
+    Returns:
+        The predictor, its model on the CPU in eval mode.
 
     Raises:
         CheckpointError: no such file; a corrupt or truncated file; a training checkpoint or

@@ -36,6 +36,13 @@ def checkout_root(package_dir: Path | None = None) -> Path | None:
     project ``minicgmvae`` and whose ``minicgmvae/`` folder is ``package_dir``. A package
     installed anywhere else (a wheel in a virtual environment, a copy inside another
     repository, even a venv inside a checkout) has no commit of its own.
+
+    Args:
+        package_dir: the package's folder; ``None`` for this package's own.
+
+    Returns:
+        The checkout's top-level folder, or None (not in a git work tree, git not
+        installed, or a work tree that is not this package's checkout).
     """
     package_dir = PACKAGE_DIR if package_dir is None else package_dir
     top = _git(["rev-parse", "--show-toplevel"], package_dir)
@@ -56,7 +63,16 @@ def checkout_root(package_dir: Path | None = None) -> Path | None:
 
 def package_commit(package_dir: Path | None = None) -> tuple[str | None, bool | None]:
     """(commit, whether the package differs from it) of the checkout the package runs
-    from; (None, None) for an installed package (see :func:`checkout_root`)."""
+    from; (None, None) for an installed package (see :func:`checkout_root`).
+
+    Args:
+        package_dir: the package's folder; ``None`` for this package's own.
+
+    Returns:
+        ``(commit, dirty)``: the checkout's ``HEAD`` commit and whether the files under its
+        ``minicgmvae/`` differ from it (uncommitted or untracked changes); ``(None, None)``
+        outside a checkout.
+    """
     root = checkout_root(package_dir)
     if root is None:
         return None, None

@@ -39,7 +39,25 @@ from .model import CGMVAE
 
 @dataclass
 class FitResult:
-    """A trained model (best validation weights, eval mode) and how it got there."""
+    """A trained model (best validation weights, eval mode) and how it got there.
+
+    Attributes:
+        model: the network with the weights of the best validation epoch, in eval mode, on
+            the device it was trained on.
+        history: one list per quantity, one entry per epoch: ``"epoch"`` (1-based),
+            ``"lr"`` (the learning rate the epoch trained with), the epoch's mean loss terms
+            ``"loss"``, ``"bce"``, ``"kl"`` and ``"contrastive"`` (:data:`CGMVAE_TERMS`),
+            ``"val_score"`` (the checkpoint rule's score, :func:`validation_score`),
+            ``"seconds"`` (the whole epoch) and ``"val_seconds"`` (its validation part).
+        best_epoch: the 1-based epoch whose weights were kept; 0 if no epoch ran.
+        best_score: that epoch's validation score; NaN if no epoch ran.
+        model_config: the architecture and loss weights the model was built with.
+        train_config: the training settings used.
+        device: the device trained on, as text (``"cpu"``, ``"cuda:0"``, ...).
+        seconds: the wall time of the training loop (checkpoint loading and data transfer
+            to the device excluded).
+        extra: free-form facts a caller may add; :func:`fit` leaves it empty.
+    """
 
     model: CGMVAE
     history: dict[str, list[float]]
@@ -57,6 +75,15 @@ def make_adam(model: torch.nn.Module, tc: TrainConfig, device: torch.device) -> 
 
     The fused implementation (one kernel for the whole update, torch >= 2.4 on CPU and CUDA)
     computes the same update as the default one, several times faster for this model.
+
+    Args:
+        model: the network whose parameters Adam updates.
+        tc: the training settings: ``lr`` and ``weight_decay`` are used.
+        device: the parameters' device; the fused implementation is tried on ``cpu`` and
+            ``cuda`` (and the default one used where it is not available).
+
+    Returns:
+        The optimiser.
     """
     kwargs = {"lr": tc.lr, "weight_decay": tc.weight_decay}
     if device.type in ("cpu", "cuda"):
@@ -84,8 +111,8 @@ def _check_data(data: SplitData, config: ModelConfig) -> None:
         raise DataValueError("The training split is empty.")
 
 
-#: A minibatch's loss terms: ``loss_terms(x (B, D), y (B, L)) -> (K,)``; the first entry is
-#: the loss that the step minimises, the others are only reported.
+#: The type of a minibatch's loss terms, ``loss_terms(x (B, d), y (B, L)) -> (K,)``; the
+#: first entry is the loss that the step minimises, the others are only reported.
 LossTerms = Callable[[Tensor, Tensor], Tensor]
 
 #: The names of :func:`cgmvae_loss_terms`'s entries, as they appear in ``FitResult.history``.
@@ -93,8 +120,18 @@ CGMVAE_TERMS = ("loss", "bce", "kl", "contrastive")
 
 
 def cgmvae_loss_terms(model: CGMVAE) -> LossTerms:
-    """C-GMVAE's objective on a minibatch (:meth:`CGMVAE.loss`, eq-total-loss) as the four
-    numbers of :data:`CGMVAE_TERMS`: the total, then its BCE, KL and contrastive parts."""
+    """C-GMVAE's objective on a minibatch (:meth:`~minicgmvae.model.CGMVAE.loss`,
+    :eq:`eq-total-code`) as the four numbers of :data:`CGMVAE_TERMS`: the total, then its BCE,
+    KL and contrastive parts.
+
+    Args:
+        model: the C-GMVAE to train; each call runs its forward pass (both branches) in the
+            mode it is in.
+
+    Returns:
+        ``terms(x, y) -> (4,)``: for features ``x`` (B, d) and 0/1 labels ``y`` (B, L), the
+        tensor ``[total, bce, kl, contrastive]``, with the graph for back-propagation.
+    """
 
     def terms(x: Tensor, y: Tensor) -> Tensor:
         t = model.loss(model(x, y), y)
@@ -107,7 +144,17 @@ def training_step(
     optimizer: torch.optim.Optimizer, loss_terms: LossTerms, x: Tensor, y: Tensor
 ) -> Tensor:
     """One minibatch step: compute the terms, zero the gradients, back-propagate the first
-    term, update the parameters. Returns the terms, detached, on the device: (K,)."""
+    term, update the parameters.
+
+    Args:
+        optimizer: the optimiser of the model's parameters (e.g. :func:`make_adam`'s).
+        loss_terms: the minibatch's loss terms (:data:`LossTerms`); the first is minimised.
+        x: the minibatch's features, (B, d), on the model's device.
+        y: its 0/1 labels, (B, L), float.
+
+    Returns:
+        The terms, detached, on the device: (K,).
+    """
     terms = loss_terms(x, y)
     optimizer.zero_grad(set_to_none=True)
     terms[0].backward()
@@ -130,6 +177,16 @@ def train_one_epoch(
     The order comes from ``generator`` (a CPU generator, so that it does not depend on the
     device); the last, partial batch is kept. ``loss_terms`` defaults to C-GMVAE's
     (:func:`cgmvae_loss_terms`); the MLP baselines pass their own.
+
+    Args:
+        model: the network; put in training mode (dropout on).
+        optimizer: the optimiser of its parameters, stepped once per minibatch.
+        x: all training features, (N, d), on the model's device.
+        y: their 0/1 labels, (N, L), float, on the same device.
+        batch_size: samples per minibatch.
+        generator: the CPU random generator that draws the epoch's order.
+        loss_terms: the minibatch's loss terms (:data:`LossTerms`); ``None`` for
+            ``cgmvae_loss_terms(model)``.
 
     Returns:
         The terms summed over samples (each batch's mean times its size), on the device:
@@ -231,7 +288,20 @@ def _start_run(model_config: ModelConfig, train_config: TrainConfig, dev: torch.
 def validation_score(model: CGMVAE, x_val: Tensor, y_val: Tensor, thresholds: Tensor,
                      select_by: str) -> float:
     """The checkpoint rule's score: the best ``select_by`` (e.g. macro-F1) over the
-    thresholds, on the validation set, as the authors select epochs."""
+    thresholds, on the validation set, as the authors select epochs.
+
+    Args:
+        model: the model to score; its feature branch predicts in eval mode
+            (:meth:`~minicgmvae.model.CGMVAE.predict_proba`, which restores the mode after).
+        x_val: validation features, (N, d), on the model's device.
+        y_val: their 0/1 labels, (N, L).
+        thresholds: the thresholds to try, (T,) (:data:`minicgmvae.metrics.PAPER_THRESHOLDS`
+            in :func:`fit`).
+        select_by: ``"macro_f1"``, ``"micro_f1"`` or ``"example_f1"``.
+
+    Returns:
+        The largest of the T scores, as a float.
+    """
     probs = model.predict_proba(x_val)
     return float(torch_f1_sweep(y_val, probs, thresholds, select_by).max())
 
@@ -293,6 +363,8 @@ def fit(
         progress: show a progress bar over epochs.
         checkpoint_path: where to save the checkpoint (at the end, and every
             ``checkpoint_every`` epochs if > 0). Written atomically.
+        checkpoint_every: also save the checkpoint after every this many epochs (0: only
+            at the end); needs ``checkpoint_path``.
         resume: continue from ``checkpoint_path`` if it exists; with the same settings the
             result equals an uninterrupted run on the CPU, bit for bit.
         on_epoch_end: called as ``on_epoch_end(epoch, model)`` (1-based epoch) after each
@@ -371,7 +443,18 @@ def _fit(data: SplitData, model_config: ModelConfig, train_config: TrainConfig,
 def predict_proba(
     model: CGMVAE, x: np.ndarray, device: str | torch.device | None = None
 ) -> np.ndarray:
-    """Probabilities p(y_i = 1 | x) of the feature branch, as a numpy array (N, L)."""
+    """Probabilities p(y_i = 1 | x) of the feature branch, as a numpy array (N, L).
+
+    Args:
+        model: a trained C-GMVAE (e.g. ``FitResult.model``); moved to ``device``, run in
+            eval mode.
+        x: features, (N, d), standardised as in training.
+        device: where to run: ``None`` (the model's device) or a device name (``"auto"``,
+            ``"cpu"``, ...; see :func:`~minicgmvae.device.get_device`).
+
+    Returns:
+        float32 probabilities, (N, L).
+    """
     dev = next(model.parameters()).device if device is None else get_device(device)
     model = model.to(dev)
     return model.predict_proba(_as_tensor(x, dev)).cpu().numpy()

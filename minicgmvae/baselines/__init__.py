@@ -55,6 +55,10 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Running and reporting
 # ---------------------------------------------------------------------------------------------
+#: The baselines by the name :func:`run_baseline` takes, ``"br"`` (:func:`binary_relevance`),
+#: ``"cc"`` (:func:`classifier_chain`), ``"mlp"`` (:func:`mlp_baseline`), ``"mlknn"``
+#: (:func:`ml_knn`) and ``"asl"`` (:func:`asl_mlp_baseline`); each is called as
+#: ``fn(data, seed=..., **kw)`` and returns :class:`BaselineScores`.
 BASELINES = {
     "br": binary_relevance,
     "cc": classifier_chain,

@@ -25,7 +25,17 @@ class BaselineScores(NamedTuple):
 
 
 def check_splits(data: SplitData) -> None:
-    """Shapes agree and labels are 0/1 (features finite)."""
+    """Check the splits a baseline is given: shapes agree and labels are 0/1 (features finite).
+
+    Args:
+        data: the splits: ``x_train, y_train, x_val, y_val, x_test, y_test`` (features
+            (N, d), labels (N, L) for each split) and, for messages, ``name``.
+
+    Raises:
+        DataValueError: a split that is not 2-D or whose features and labels have different
+            numbers of rows; a NaN or infinite feature; a label other than 0/1; an empty
+            validation split; feature or label counts that differ between splits.
+    """
     for split in ("train", "val", "test"):
         x = np.asarray(getattr(data, f"x_{split}"))
         y = np.asarray(getattr(data, f"y_{split}"))

@@ -13,7 +13,8 @@ from sklearn.multioutput import ClassifierChain, MultiOutputClassifier
 
 from .common import BaselineScores, SplitData, check_splits
 
-#: lbfgs iterations for the logistic regressions: enough to converge on z-scored yeast/scene.
+#: The most lbfgs iterations of each logistic regression (enough to converge on z-scored
+#: yeast and scene).
 LR_MAX_ITER = 2000
 
 class _SafeLogisticRegression(LogisticRegression):
@@ -70,6 +71,11 @@ def binary_relevance(data: SplitData, C: float = 1.0, seed: int = 0) -> Baseline
     ``p(y_l = 1 | x) = sigmoid(w_l . x + b_l)``, each label fitted on its own
     (:class:`~sklearn.multioutput.MultiOutputClassifier`); ``C`` is sklearn's inverse
     regularisation strength. A label constant in train gets its constant as probability.
+
+    Args:
+        data: the splits (features should be standardised; see :func:`check_splits`).
+        C: inverse L2 regularisation of each logistic regression.
+        seed: the solvers' ``random_state``.
 
     Returns:
         :class:`BaselineScores` with (N_val, L) and (N_test, L) probabilities.

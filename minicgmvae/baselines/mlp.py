@@ -24,7 +24,14 @@ from .common import BaselineScores, SplitData, check_splits
 
 
 class MLP(nn.Module):
-    """``x (B, d) -> [Linear -> ReLU -> Dropout] per hidden size -> Linear -> logits (B, L)``."""
+    """``x (B, d) -> [Linear -> ReLU -> Dropout] per hidden size -> Linear -> logits (B, L)``.
+
+    Args:
+        d_in: d, the number of features.
+        n_labels: L, the number of labels (outputs).
+        hidden: the widths of the hidden layers, in order (empty: a linear model).
+        dropout: the drop probability after each hidden layer.
+    """
 
     def __init__(
         self, d_in: int, n_labels: int, hidden: Sequence[int] = (256,), dropout: float = 0.5
@@ -39,6 +46,14 @@ class MLP(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of every label.
+
+        Args:
+            x: features, (B, d).
+
+        Returns:
+            Logits, (B, L); ``sigmoid`` gives the probabilities.
+        """
         return self.net(x)
 
 
@@ -87,7 +102,7 @@ def mlp_baseline(
     return out
 
 
-#: A training loss: ``(logits (B, L), y (B, L)) -> scalar``.
+#: The type of a training loss, ``loss(logits (B, L), y (B, L)) -> scalar``.
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -98,7 +113,17 @@ def _bce_sum_over_labels(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class MLPSettings:
-    """The MLP baselines' architecture and training settings (see :func:`mlp_baseline`)."""
+    """The MLP baselines' architecture and training settings (see :func:`mlp_baseline`).
+
+    Attributes:
+        hidden: the hidden layer widths.
+        epochs: passes over the training set.
+        lr: Adam's learning rate.
+        weight_decay: Adam's weight decay.
+        dropout: the drop probability after each hidden layer.
+        batch_size: the minibatch size.
+        seed: seeds the initialisation, dropout and shuffling.
+    """
 
     hidden: Sequence[int] = (256,)
     epochs: int = 200

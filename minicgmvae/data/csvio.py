@@ -65,6 +65,7 @@ class CsvTable:
 
     @property
     def n_columns(self) -> int:
+        """The number of columns (of the header, or else of the first row)."""
         return len(self.header) if self.header is not None else len(self.rows[0])
 
     def names(self) -> list[str]:
@@ -74,7 +75,13 @@ class CsvTable:
         return [f"column{j + 1}" for j in range(self.n_columns)]
 
     def where(self, i: int, j: int) -> str:
-        """``"<path>, line N, column M ('name')"`` for row ``i`` and column ``j``."""
+        """``"<path>, line N, column M ('name')"`` for row ``i`` and column ``j``.
+
+        Args:
+            i: the row's index in ``rows`` (0-based; the message gives its file line).
+            j: the column's index (0-based; the message counts from 1 and adds the header's
+                name, if any).
+        """
         name = f" ({self.header[j]!r})" if self.header is not None else ""
         return f"{self.path}, line {self.lines[i]}, column {j + 1}{name}"
 
@@ -107,6 +114,12 @@ def _is_number(cell: str) -> bool:
 
 def read_csv_table(path: str | os.PathLike[str]) -> CsvTable:
     """Read ``path`` into a :class:`CsvTable`, checking its shape (not its values).
+
+    Blank lines are skipped and cells stripped of spaces; the text is read as UTF-8 (a byte
+    order mark allowed) or, failing that, Latin-1.
+
+    Args:
+        path: the file: tab-separated if its suffix is ``.tsv``, else comma-separated.
 
     Raises:
         DataFormatError: no such file; an empty file; a header with no data rows; blank or
@@ -310,6 +323,10 @@ def read_csv_features(
     are left out and returned as the second item. Without a header, the file must have
     exactly one column per feature, in the training order.
 
+    Args:
+        path: the CSV file.
+        feature_names: the model's feature names, in the order it reads them.
+
     Returns:
         ``(x, ignored)``: ``(N, d)`` float32 features and the names of the columns not used.
 
@@ -413,8 +430,18 @@ def load_csv_dataset(
 def write_csv(
     path: str | os.PathLike[str], header: Sequence[str], values: np.ndarray, fmt: str = "%d"
 ) -> Path:
-    """Write ``values`` ``(N, k)`` under a header row, atomically; ``fmt`` formats each cell
-    (``"%d"`` for 0/1 labels, ``"%.9g"`` for float32 probabilities, exactly)."""
+    """Write ``values`` ``(N, k)`` under a header row, atomically, comma-separated.
+
+    Args:
+        path: the file to write.
+        header: the k column names.
+        values: the rows, (N, k).
+        fmt: the ``%``-format of each cell: ``"%d"`` for 0/1 labels, ``"%.9g"`` for float32
+            probabilities (exactly).
+
+    Returns:
+        The path written.
+    """
 
     def write(f: object) -> None:
         w = csv.writer(f, lineterminator="\n")  # type: ignore[arg-type]

@@ -21,12 +21,28 @@ def _first(bad: np.ndarray) -> BadEntries:
 
 
 def non_binary(labels: np.ndarray) -> BadEntries:
-    """Entries of a label matrix (N, L) that are neither 0 nor 1."""
+    """Entries of a label matrix (N, L) that are neither 0 nor 1.
+
+    Args:
+        labels: the label matrix, (N, L).
+
+    Returns:
+        ``(count, (row, column))`` of the bad entries and the first one (row-major), or
+        ``None`` if every entry is 0 or 1.
+    """
     return _first((labels != 0) & (labels != 1))
 
 
 def non_finite(features: np.ndarray) -> BadEntries:
     """Entries of a feature matrix (N, d) that are NaN or infinite as float32 (a float64
-    value beyond float32's range counts: training would see inf)."""
+    value beyond float32's range counts: training would see inf).
+
+    Args:
+        features: the feature matrix, (N, d).
+
+    Returns:
+        ``(count, (row, column))`` of the bad entries and the first one (row-major), or
+        ``None`` if every entry is finite.
+    """
     with np.errstate(over="ignore"):
         return _first(~np.isfinite(features.astype(np.float32, copy=False)))

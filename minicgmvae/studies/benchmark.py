@@ -447,7 +447,15 @@ def _report(rows: list[dict[str, Any]], args: argparse.Namespace, argv: list[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; the package's errors (here or in a child) are one line, status 2."""
+    """Run the benchmark; the package's errors (here or in a child) are one line, status 2.
+
+    Args:
+        argv: the command-line arguments (see ``python -m minicgmvae benchmark --help``);
+            ``None`` for ``sys.argv[1:]``.
+
+    Returns:
+        The exit status: 0, or 2 after one of the package's errors.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:

@@ -55,6 +55,9 @@ def list_book_results() -> list[str]:
 def load_book_result(relpath: str) -> dict[str, Any]:
     """``minicgmvae/results/<relpath>`` (e.g. ``"yeast/metrics.json"``) as a dict.
 
+    Args:
+        relpath: the file's path under ``minicgmvae/results/``, with ``/`` separators.
+
     Raises:
         ResultNotFoundError: the package holds no such file; the message lists those it has.
     """

@@ -101,6 +101,9 @@ def train_seeds(
         note: a line kept in the record (what the run is for).
         diagnose: ``diagnose(model, data) -> dict``, recorded per run under ``"diagnostics"``
             (e.g. :func:`minicgmvae.diagnostics.standard_diagnostics`).
+        checkpoint_every: with ``out_dir``, also save each run's checkpoint every this many
+            epochs (0: only at the end; see :func:`~minicgmvae.training.fit`).
+        resume: with ``out_dir``, continue each run from its checkpoint there if it exists.
 
     Returns:
         A JSON-friendly record: the dataset and split, the settings, ``"runs"`` (per seed: best

@@ -187,6 +187,14 @@ def profile_step(
     return out
 
 
+def _peak_memory_mib(dev: torch.device) -> tuple[float, str]:
+    """The run's peak memory in MiB, and what was measured: CUDA's allocated memory on a
+    GPU, the process's maximum resident set elsewhere."""
+    if dev.type == "cuda":
+        return torch.cuda.max_memory_allocated(dev) / 2**20, "CUDA memory allocated"
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "process max RSS"
+
+
 def run_one(
     dataset: str, epochs: int, device: str, embed_dim: int | None, labels: int | None = None
 ) -> dict[str, Any]:
@@ -211,8 +219,7 @@ def run_one(
     dev = get_device(device)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     data = load_dataset(dataset, progress=False)
-    if labels:
-        data = most_frequent_labels(data, labels)
+    data = most_frequent_labels(data, labels) if labels else data
     overrides: dict[str, Any] = {"epochs": epochs + 1}
     if embed_dim:
         overrides["embed_dim"] = embed_dim
@@ -227,12 +234,7 @@ def run_one(
     res = fit(data, s.model, s.train, device=dev, progress=False, on_epoch_end=count_faults)
     seconds = res.history["seconds"][1:]  # epoch 1 is a warm-up
     val_seconds = res.history["val_seconds"][1:]
-    if dev.type == "cuda":
-        peak = torch.cuda.max_memory_allocated(dev) / 2**20
-        peak_kind = "CUDA memory allocated"
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-        peak_kind = "process max RSS"
+    peak, peak_kind = _peak_memory_mib(dev)
     flops = epoch_flops(CGMVAE(s.model).to(dev), data, s.train.batch_size, dev)
     gflops = matmul_gflops(dev)
     epoch_s = statistics.median(seconds)

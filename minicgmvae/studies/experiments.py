@@ -133,17 +133,7 @@ def train_seeds(
             resume=resume and ckpt is not None,
         )
         last = res
-        runs.append(
-            {
-                "seed": int(seed),
-                "best_epoch": res.best_epoch,
-                "best_val_score": res.best_score,
-                "seconds": res.seconds,
-                "seconds_per_epoch": float(np.mean(res.history["seconds"])),
-                "protocols": evaluate_model(res.model, data),
-                "history": {k: res.history[k] for k in ("loss", "val_score")},
-            }
-        )
+        runs.append(_run_entry(res, data))
         if diagnose is not None:
             runs[-1]["diagnostics"] = diagnose(res.model, data)
     return {
@@ -157,6 +147,19 @@ def train_seeds(
         "summary": summarise(runs),
         "wall_seconds": time.perf_counter() - t0,
         "provenance": {**origin, "device": last.device if last else None},
+    }
+
+
+def _run_entry(res: FitResult, data: Any) -> dict[str, Any]:
+    """One seed's entry in a :func:`train_seeds` record: how training went, every protocol."""
+    return {
+        "seed": int(res.train_config.seed),
+        "best_epoch": res.best_epoch,
+        "best_val_score": res.best_score,
+        "seconds": res.seconds,
+        "seconds_per_epoch": float(np.mean(res.history["seconds"])),
+        "protocols": evaluate_model(res.model, data),
+        "history": {k: res.history[k] for k in ("loss", "val_score")},
     }
 
 

@@ -78,6 +78,17 @@ def time_ms(f: Callable[[], Any], device: torch.device, reps: int = 3) -> float:
     On a GPU the clock waits for the queued kernels (``torch.cuda.synchronize``) before it
     starts and before it stops, so the time is the work's, not the launch's. Chapter 10 times
     the label-dependent parts of a training step with it.
+
+    Args:
+        f: the work to time, called with no arguments.
+        device: where ``f`` runs (a CUDA device is synchronised around the clock).
+        reps: the timed calls, at least 1.
+
+    Returns:
+        The mean milliseconds per timed call.
+
+    Raises:
+        ValueError: ``reps`` is below 1.
     """
     if reps < 1:
         raise ValueError(f"reps must be at least 1, got {reps}")

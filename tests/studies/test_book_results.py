@@ -15,7 +15,7 @@ from minicgmvae import _home
 from minicgmvae.errors import MiniCGMVAEError, ResultNotFoundError
 from minicgmvae.studies import book_results
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((REPO / "book").rglob("*.ipynb"))
 
 

@@ -14,15 +14,13 @@ Features are standardised with the mean and standard deviation of the *training 
 This is close to, but not the same as, the paper's setting: its own npy splits are not public.
 
 Parsed arrays are cached as ``<cache>/<name>/parsed-<hash>.npz`` (the hash covers the source
-files' sha256), so only the first load parses ARFF; see :mod:`minicgmvae.data.download` for where
-the cache is and where files come from.
+files' sha256; :mod:`minicgmvae.data.parsed_cache`), so only the first load parses ARFF; see
+:mod:`minicgmvae.data.download` for where the cache is and where files come from.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +28,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..atomic import atomic_write
 from ..errors import DataFormatError, DataValueError
 from .arffio import read_arff, read_mulan_xml
-from .download import fetch, resolve_cache_dir
-from .registry import DatasetSpec, dataset_names, get_spec
+from .download import resolve_cache_dir
+from .parsed_cache import parse_registered, parsed_path, read_parsed, write_parsed
+from .registry import dataset_names, get_spec
 from .values import non_binary, non_finite
 
 __all__ = [
@@ -47,9 +45,6 @@ __all__ = [
     "dataset_info",
 ]
 
-# Bump when the layout of the parsed-array cache changes: old files are then ignored.
-_CACHE_FORMAT = 1
-_CACHE_KEYS = ("x_train", "y_train", "x_test", "y_test", "feature_names", "label_names")
 
 
 # --------------------------------------------------------------------------- the container
@@ -289,78 +284,6 @@ def _assemble(name: str, x_tr: np.ndarray, y_tr: np.ndarray, x_te: np.ndarray,
     )
 
 
-# --------------------------------------------------------------------------- parsed cache
-
-
-def _parsed_path(spec: DatasetSpec, root: Path) -> Path:
-    """``<root>/<name>/parsed-<hash>.npz``; the hash changes with any source file."""
-    key = "|".join(f.sha256 for f in spec.load_files) + f"|format{_CACHE_FORMAT}"
-    return root / spec.name / f"parsed-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
-
-
-def _read_parsed(path: Path, spec: DatasetSpec) -> dict[str, np.ndarray] | None:
-    """The cached arrays, or ``None`` if absent; a bad file is deleted (with a warning)."""
-    if not path.is_file():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in _CACHE_KEYS}
-        d, n_lab = spec.n_features, spec.n_labels
-        expected = {"x_train": ((spec.n_train, d), np.float32),
-                    "y_train": ((spec.n_train, n_lab), np.uint8),
-                    "x_test": ((spec.n_test, d), np.float32),
-                    "y_test": ((spec.n_test, n_lab), np.uint8),
-                    "feature_names": ((d,), None), "label_names": ((n_lab,), None)}
-        for k, (shape, dtype) in expected.items():
-            a = arrays[k]
-            if a.shape != shape or (dtype is not None and a.dtype != dtype) or \
-                    (dtype is None and a.dtype.kind != "U"):
-                raise ValueError(f"{k} has shape {a.shape} and dtype {a.dtype}")
-        return arrays
-    except Exception as exc:  # any damage (truncation, bad CRC, wrong content): re-parse
-        warnings.warn(f"Parsed-array cache {path} is unreadable ({type(exc).__name__}: {exc}); "
-                      "deleting it and parsing the ARFF files again.", RuntimeWarning,
-                      stacklevel=3)
-        path.unlink(missing_ok=True)
-        return None
-
-
-def _write_parsed(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write the npz atomically (temp file + ``os.replace``); a failure only warns."""
-    try:
-        # Compressed: delicious shrinks from 48 MB to ~1 MB and loads in ~0.07 s anyway.
-        atomic_write(path, lambda f: np.savez_compressed(f, **arrays))  # type: ignore[arg-type]
-        for old in path.parent.glob("parsed-*.npz"):  # caches of older sources or formats
-            if old.name != path.name:
-                old.unlink(missing_ok=True)
-    except OSError as exc:
-        warnings.warn(f"Could not write the parsed-array cache {path} ({exc}); the next "
-                      "load will parse again.", RuntimeWarning, stacklevel=3)
-
-
-def _parse_registered(spec: DatasetSpec, root: Path, mirror: str | os.PathLike[str] | None,
-                      progress: bool) -> dict[str, np.ndarray]:
-    """Fetch and parse a registry dataset's train/test ARFF files (checked against the XML)."""
-    paths = {f.role: fetch(spec.name, f.filename, cache_dir=root, mirror=mirror,
-                           progress=progress) for f in spec.load_files}
-    xml_names = read_mulan_xml(paths["labels"])
-    train = read_arff(paths["train"], label_names=xml_names)
-    test = read_arff(paths["test"], label_names=xml_names)
-    if train.feature_names != test.feature_names or train.label_names != test.label_names:
-        raise DataFormatError(f"{paths['train']} and {paths['test']} declare different "
-                              "attributes (names or order).")
-    for part, got, n in (("train", train, spec.n_train), ("test", test, spec.n_test)):
-        if got.features.shape != (n, spec.n_features) or got.labels.shape[1] != spec.n_labels:
-            raise DataFormatError(
-                f"{paths[part]}: parsed {got.features.shape[0]} x {got.features.shape[1]} "
-                f"features and {got.labels.shape[1]} labels, the registry expects {n} x "
-                f"{spec.n_features} and {spec.n_labels}."
-            )
-    return {"x_train": train.features, "y_train": train.labels, "x_test": test.features,
-            "y_test": test.labels, "feature_names": np.array(train.feature_names, dtype=str),
-            "label_names": np.array(train.label_names, dtype=str)}
-
-
 # --------------------------------------------------------------------------- public API
 
 
@@ -394,7 +317,7 @@ def dataset_info(name: str, cache_dir: str | os.PathLike[str] | None = None) -> 
         p = root / spec.name / f.filename
         return p.is_file() and p.stat().st_size == f.size
 
-    parsed = spec.supported and _parsed_path(spec, root).is_file()
+    parsed = spec.supported and parsed_path(spec, root).is_file()
     return {
         "name": spec.name, "description": spec.description, "samples": spec.n_samples,
         "train": spec.n_train, "test": spec.n_test, "features": spec.n_features,
@@ -443,11 +366,11 @@ def load_dataset(name: str, *, val_fraction: float = 0.1, seed: int = 0,
         raise DataValueError(f"Dataset {spec.name!r} cannot be loaded: {spec.unsupported_reason}")
     _check_split_args(val_fraction, seed)
     root = resolve_cache_dir(cache_dir)
-    npz = _parsed_path(spec, root)
-    arrays = _read_parsed(npz, spec)
+    npz = parsed_path(spec, root)
+    arrays = read_parsed(npz, spec)
     if arrays is None:
-        arrays = _parse_registered(spec, root, mirror, progress)
-        _write_parsed(npz, arrays)
+        arrays = parse_registered(spec, root, mirror, progress)
+        write_parsed(npz, arrays)
     x_tr, y_tr = validate_arrays(arrays["x_train"], arrays["y_train"], what=f"{spec.name} train")
     x_te, y_te = validate_arrays(arrays["x_test"], arrays["y_test"], what=f"{spec.name} test")
     return _assemble(spec.name, x_tr, y_tr, x_te, y_te, arrays["feature_names"].tolist(),

@@ -12,7 +12,7 @@ import arff
 import numpy as np
 import pytest
 
-from minicgmvae.data import datasets as ds_mod
+from minicgmvae.data import parsed_cache
 from minicgmvae.data.arffio import read_arff, read_mulan_xml
 from minicgmvae.data.datasets import (
     MultiLabelData,
@@ -122,8 +122,8 @@ def test_cached_load_is_identical_fast_and_parses_nothing(fresh_data_env: Path,
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("the cached load must not fetch or parse")
 
-    monkeypatch.setattr(ds_mod, "read_arff", boom)
-    monkeypatch.setattr(ds_mod, "fetch", boom)
+    monkeypatch.setattr(parsed_cache, "read_arff", boom)
+    monkeypatch.setattr(parsed_cache, "fetch", boom)
     t0 = time.perf_counter()
     second = load_dataset("delicious", progress=False)
     elapsed = time.perf_counter() - t0

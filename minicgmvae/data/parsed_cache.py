@@ -23,8 +23,8 @@ from .registry import DatasetSpec
 
 __all__ = ["CACHE_FORMAT", "parse_registered", "parsed_path", "read_parsed", "write_parsed"]
 
-#: The layout version of the cache files: bump it when the layout changes, and older files
-#: are then ignored.
+#: The layout version of the cache files. Bump it when the layout changes; older files are
+#: then ignored.
 CACHE_FORMAT = 1
 _CACHE_KEYS = ("x_train", "y_train", "x_test", "y_test", "feature_names", "label_names")
 

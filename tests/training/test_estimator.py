@@ -65,7 +65,8 @@ EXPECTED_FAILURES = {
 CHOSEN_THRESHOLD = {
     "check_classifier_multioutput": "the check wants predict == predict_proba.round(), i.e. "
     "the threshold 0.5; with threshold=None predict applies the threshold chosen on "
-    "validation (here 0.1..0.9). The instance with threshold=0.5 passes this check",
+    "validation (here 0.1..0.9), which is 0.5 only by chance. The instance with "
+    "threshold=0.5 passes this check",
 }
 
 
@@ -90,8 +91,12 @@ def test_every_declared_failure_is_a_real_check():
     from sklearn.utils.estimator_checks import check_estimator
 
     run = check_estimator(CGMVAEClassifier(**TINY), expected_failed_checks={}, on_fail=None)
+    names = {r["check_name"] for r in run}
     failed = {r["check_name"] for r in run if r["status"] == "failed"}
-    assert failed == set(EXPECTED_FAILURES) | set(CHOSEN_THRESHOLD)
+    assert set(CHOSEN_THRESHOLD) <= names
+    # the shape and label-format failures happen on every run; the chosen-threshold one only
+    # when validation happens to pick a t* other than 0.5, so it may pass (an xpass)
+    assert set(EXPECTED_FAILURES) <= failed <= set(EXPECTED_FAILURES) | set(CHOSEN_THRESHOLD)
 
 
 def test_defaults_are_the_authors_code_defaults():

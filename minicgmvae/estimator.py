@@ -283,33 +283,12 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(f"threshold must be None or in (0, 1), got {self.threshold!r}.")
         rng = check_random_state(self.random_state)
         split_seed, train_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=2))
-        feature_names = getattr(self, "feature_names_in_", None)
-        data = from_arrays(
-            X,
-            Y,
-            test_fraction=0.0,
-            val_fraction=self.validation_fraction,
-            seed=split_seed,
-            standardize=self.standardize,
-            label_names=label_names,
-            feature_names=None if feature_names is None else list(feature_names),
-            name="CGMVAEClassifier",
-        )
+        data = self._split(X, Y, label_names, split_seed)
         mc, tc = self._configs(data.n_features, data.n_labels, train_seed)
         result = fit_model(data, mc, tc, device=self.device, progress=bool(self.verbose))
         model = result.model.cpu()
         threshold, self.validation_curve_ = self._threshold(model, data)
-        info = {
-            "source": "CGMVAEClassifier",
-            "best_epoch": result.best_epoch,
-            "best_val_score": result.best_score,
-            "select_by": self.select_by,
-            "threshold_rule": "given"
-            if self.threshold is not None
-            else f"best validation {self.select_by} over 0.1..0.9",
-            "n_train": len(data.x_train),
-            "n_val": len(data.x_val),
-        }
+        info = self._fit_info(result, data)
         self.predictor_ = Predictor.from_split_data(model, data, threshold, tc, info)
         self.threshold_ = threshold
         self.label_names_ = list(data.label_names)
@@ -318,6 +297,34 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         self.best_epoch_ = result.best_epoch
         self.history_ = result.history
         return self
+
+    def _split(self, X: Any, Y: Any, label_names: list[str] | None, seed: int) -> Any:
+        """The training and validation split of ``(X, Y)``, standardised as configured."""
+        feature_names = getattr(self, "feature_names_in_", None)
+        return from_arrays(
+            X,
+            Y,
+            test_fraction=0.0,
+            val_fraction=self.validation_fraction,
+            seed=seed,
+            standardize=self.standardize,
+            label_names=label_names,
+            feature_names=None if feature_names is None else list(feature_names),
+            name="CGMVAEClassifier",
+        )
+
+    def _fit_info(self, result: Any, data: Any) -> dict[str, Any]:
+        """What the saved predictor records about this fit."""
+        rule = f"best validation {self.select_by} over 0.1..0.9"
+        return {
+            "source": "CGMVAEClassifier",
+            "best_epoch": result.best_epoch,
+            "best_val_score": result.best_score,
+            "select_by": self.select_by,
+            "threshold_rule": "given" if self.threshold is not None else rule,
+            "n_train": len(data.x_train),
+            "n_val": len(data.x_val),
+        }
 
     def _threshold(self, model: Any, data: Any) -> tuple[float, Any]:
         """The given threshold, or the one chosen on validation (0.5 without validation);

@@ -141,6 +141,62 @@ def _edge(name: str, towards: tuple[float, float], how: str) -> tuple[float, flo
     return (cx, cy + h / 2 if towards[1] > cy else cy - h / 2)
 
 
+def _draw_boxes(ax: plt.Axes, chosen: set[str]) -> dict[str, FancyBboxPatch]:
+    """One rounded box per component of :data:`COMPONENTS`; returns them by name."""
+    patches = {}
+    for name, (cx, cy, w, h, text) in COMPONENTS.items():
+        style = _HIGHLIGHT if name in chosen else (_LOSS if name in LOSSES else _PLAIN)
+        box = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, zorder=2,
+                             boxstyle="round,pad=0.04,rounding_size=0.12", **style)
+        box.set_gid(name)
+        ax.add_patch(box)
+        patches[name] = box
+        ax.text(cx, cy, text, ha="center", va="center", fontsize=9, zorder=3)
+    return patches
+
+
+def _draw_arrows(ax: plt.Axes, arrow: dict[str, Any]) -> None:
+    """The data-flow arrows of :data:`ARROWS`, each with its label."""
+    for a, b, text, how in ARROWS:
+        ca, cb = COMPONENTS[a][:2], COMPONENTS[b][:2]
+        start = _edge(a, cb, how)
+        end = _edge(b, ca, how)
+        if b == "decoder" or a == "decoder":  # the tall decoder box: keep arrows level
+            if b == "decoder":
+                end = (end[0], start[1])
+            else:
+                start = (start[0], end[1])
+        ax.annotate("", xy=end, xytext=start, arrowprops=arrow, zorder=1)
+        if text:
+            mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+            dx, dy = (0, 0.22) if how == "h" else (0.45, 0)
+            ax.text(mx + dx, my + dy, text, ha="center", va="center", fontsize=8.5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5}, zorder=3)
+
+
+def _draw_shared_paths(ax: plt.Axes, arrow: dict[str, Any]) -> None:
+    """The two paths that cross the figure: x into the decoder, and the shared E."""
+    # x also enters the decoder: a path over the top of the feature branch
+    x_top = COMPONENTS["x"][1] + COMPONENTS["x"][3] / 2
+    dec_left = COMPONENTS["decoder"][0] - COMPONENTS["decoder"][2] / 2
+    ax.plot([1.0, 1.0, dec_left - 0.35], [x_top, 6.85, 6.85], color="0.25", lw=1.1, zorder=1)
+    ax.annotate("", xy=(dec_left, 6.3), xytext=(dec_left - 0.35, 6.85), arrowprops=arrow)
+    ax.text(5.0, 7.0, "$x$ goes to the decoder too: it reads $[x; z]$", ha="center",
+            fontsize=8.5, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    # the same E scores every label and anchors the contrastive loss (dashed: shared weights)
+    emb_bottom = COMPONENTS["label_embeddings"][1] - COMPONENTS["label_embeddings"][3] / 2
+    ax.plot([3.6, 3.6, 15.85], [emb_bottom, -0.45, -0.45], ls="--", color="#1b7837",
+            lw=1.3, zorder=1)
+    for loss in ("bce_label", "contrastive", "bce_feature"):
+        cx, cy, w, h, _ = COMPONENTS[loss]
+        ax.plot([15.85, 15.85], [-0.45, cy], ls="--", color="#1b7837", lw=1.3, zorder=1)
+        ax.annotate("", xy=(cx + w / 2, cy), xytext=(15.85, cy),
+                    arrowprops={**arrow, "color": "#1b7837", "ls": "--"})
+    ax.text(9.1, -0.3, "the same label embeddings $E$ score every label and anchor the "
+            "contrastive loss", ha="center", fontsize=8.5, color="#1b7837",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+
+
 def architecture_figure(
     highlight: str | Iterable[str] | None = None, ax: plt.Axes | None = None
 ) -> plt.Figure:
@@ -166,50 +222,10 @@ def architecture_figure(
         fig = ax.figure
     ax.set_axis_off()
     ax.set(xlim=(-0.1, 16.0), ylim=(-0.75, 7.2))
-    patches = {}
-    for name, (cx, cy, w, h, text) in COMPONENTS.items():
-        style = _HIGHLIGHT if name in chosen else (_LOSS if name in LOSSES else _PLAIN)
-        box = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, zorder=2,
-                             boxstyle="round,pad=0.04,rounding_size=0.12", **style)
-        box.set_gid(name)
-        ax.add_patch(box)
-        patches[name] = box
-        ax.text(cx, cy, text, ha="center", va="center", fontsize=9, zorder=3)
+    patches = _draw_boxes(ax, chosen)
     arrow = {"arrowstyle": "-|>", "color": "0.25", "lw": 1.1, "shrinkA": 0, "shrinkB": 0}
-    for a, b, text, how in ARROWS:
-        ca, cb = COMPONENTS[a][:2], COMPONENTS[b][:2]
-        start = _edge(a, cb, how)
-        end = _edge(b, ca, how)
-        if b == "decoder" or a == "decoder":  # the tall decoder box: keep arrows level
-            if b == "decoder":
-                end = (end[0], start[1])
-            else:
-                start = (start[0], end[1])
-        ax.annotate("", xy=end, xytext=start, arrowprops=arrow, zorder=1)
-        if text:
-            mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-            dx, dy = (0, 0.22) if how == "h" else (0.45, 0)
-            ax.text(mx + dx, my + dy, text, ha="center", va="center", fontsize=8.5,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5}, zorder=3)
-    # x also enters the decoder: a path over the top of the feature branch
-    x_top = COMPONENTS["x"][1] + COMPONENTS["x"][3] / 2
-    dec_left = COMPONENTS["decoder"][0] - COMPONENTS["decoder"][2] / 2
-    ax.plot([1.0, 1.0, dec_left - 0.35], [x_top, 6.85, 6.85], color="0.25", lw=1.1, zorder=1)
-    ax.annotate("", xy=(dec_left, 6.3), xytext=(dec_left - 0.35, 6.85), arrowprops=arrow)
-    ax.text(5.0, 7.0, "$x$ goes to the decoder too: it reads $[x; z]$", ha="center",
-            fontsize=8.5, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
-    # the same E scores every label and anchors the contrastive loss (dashed: shared weights)
-    emb_bottom = COMPONENTS["label_embeddings"][1] - COMPONENTS["label_embeddings"][3] / 2
-    ax.plot([3.6, 3.6, 15.85], [emb_bottom, -0.45, -0.45], ls="--", color="#1b7837",
-            lw=1.3, zorder=1)
-    for loss in ("bce_label", "contrastive", "bce_feature"):
-        cx, cy, w, h, _ = COMPONENTS[loss]
-        ax.plot([15.85, 15.85], [-0.45, cy], ls="--", color="#1b7837", lw=1.3, zorder=1)
-        ax.annotate("", xy=(cx + w / 2, cy), xytext=(15.85, cy),
-                    arrowprops={**arrow, "color": "#1b7837", "ls": "--"})
-    ax.text(9.1, -0.3, "the same label embeddings $E$ score every label and anchor the "
-            "contrastive loss", ha="center", fontsize=8.5, color="#1b7837",
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    _draw_arrows(ax, arrow)
+    _draw_shared_paths(ax, arrow)
     fig.architecture_patches = patches
     fig.highlighted = chosen
     return fig

@@ -206,6 +206,22 @@ def _peak_memory_mib(dev: torch.device) -> tuple[float, str]:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "process max RSS"
 
 
+def _data_and_settings(
+    dataset: str, epochs: int, embed_dim: int | None, labels: int | None
+) -> tuple[Any, Any]:
+    """The dataset (its ``labels`` most frequent labels, if given) and the reproduction's
+    settings for it, with ``epochs`` and ``embed_dim`` (if given) replaced."""
+    from ..data.datasets import load_dataset
+    from ..data.subsets import most_frequent_labels
+
+    data = load_dataset(dataset, progress=False)
+    data = most_frequent_labels(data, labels) if labels else data
+    overrides: dict[str, Any] = {"epochs": epochs}
+    if embed_dim:
+        overrides["embed_dim"] = embed_dim
+    return data, paper_settings(dataset, data.n_features, data.n_labels, **overrides)
+
+
 def run_one(
     dataset: str, epochs: int, device: str, embed_dim: int | None, labels: int | None = None
 ) -> dict[str, Any]:
@@ -222,19 +238,12 @@ def run_one(
         A JSON-friendly dict: seconds per epoch (median and fastest), training and validation
         time, peak memory, page faults, FLOPs and the matmul floor.
     """
-    from ..data.datasets import load_dataset
-    from ..data.subsets import most_frequent_labels
     from ..model import CGMVAE
     from ..training import fit
 
     dev = get_device(device)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    data = load_dataset(dataset, progress=False)
-    data = most_frequent_labels(data, labels) if labels else data
-    overrides: dict[str, Any] = {"epochs": epochs + 1}
-    if embed_dim:
-        overrides["embed_dim"] = embed_dim
-    s = paper_settings(dataset, data.n_features, data.n_labels, **overrides)
+    data, s = _data_and_settings(dataset, epochs + 1, embed_dim, labels)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
     faults: list[int] = []  # page faults so far, read at the end of each epoch

@@ -289,6 +289,7 @@ ASSIGNMENT_API: dict[str, list[str]] = {
     "protocols": ["paper_protocol", "honest_protocol"],
     "training": ["fit"],
     "model": ["CGMVAE"],
+    "glue": ["glue"],
     "checks": [
         "ASSIGNMENTS",
         "CheckResult",

@@ -52,6 +52,7 @@ CACHE_PREFIX = f"{PACKAGE}-"
 LAST_RUN = "last-run.json"
 TIMINGS = "timings.json"  # seconds per notebook from earlier builds: longest-first ordering
 JOBS_ENV = "MINICGMVAE_BOOK_JOBS"
+BOOK_BUILD_ENV = "MINICGMVAE_BOOK_BUILD"  # minicgmvae.glue.BOOK_BUILD_ENV (tested equal)
 # Libraries whose version can change what a notebook prints (numbers, figures, warnings).
 DISTRIBUTIONS = ("torch", "numpy", "scipy", "scikit-learn", "matplotlib", "seaborn",
                  "liac-arff", "tqdm", "ipykernel", "nbclient")
@@ -223,6 +224,9 @@ def _key_cache_on_package(app, config) -> None:
     # Kernels that myst-nb starts itself (a notebook that failed here) get the same threads.
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     os.environ.setdefault("MKL_NUM_THREADS", str(threads))
+    # Every kernel of the build (here or myst-nb's own) shows glued figures only where the
+    # page places them: minicgmvae.glue.BOOK_BUILD_ENV.
+    os.environ[BOOK_BUILD_ENV] = "1"
     repo = Path(app.srcdir).parent
     package = package_dir(repo)
     fingerprint = source_fingerprint(repo, package, threads)

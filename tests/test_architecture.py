@@ -4,7 +4,9 @@
    its own layer and the layers below it, never from a layer above. The test reads every
    ``import`` in the package (function-level ones too) with :mod:`ast`, so an arrow that runs
    back up fails here, with the file and line.
-2. **The freeze.** The names of ``minicgmvae.__all__``, the module paths that the book's
+2. **Sizes.** No module over about 500 lines and no function over 60, except those listed
+   in :data:`LONGER_ON_PURPOSE` with the reason.
+3. **The freeze.** The names of ``minicgmvae.__all__``, the module paths that the book's
    chapters and the course assignments import today (with the names they take from each),
    the course checks' API, and the two ``python -m`` entry points. A module that moved into a
    subpackage is still importable under its old path, as the *same module object*, with one
@@ -143,6 +145,50 @@ def test_the_layer_check_catches_an_upward_import(tmp_path, monkeypatch):
     [(line, target)] = imported_modules(fake / "data" / "bad.py")
     assert (line, target) == (1, "training")
     assert layer_of(target) > layer_of(module_name(fake / "data" / "bad.py"))
+
+
+# --- sizes ------------------------------------------------------------------------------------
+#: A module a newcomer can read in one sitting, a function at a glance. Longer only with a
+#: reason written here (and in a comment above the function).
+MAX_MODULE_LINES = 520
+MAX_FUNCTION_LINES = 60
+LONGER_ON_PURPOSE = {
+    "studies/experiments.py:train_seeds": "39 of its lines document its eleven arguments",
+}
+
+
+def too_long(package: Path) -> list[str]:
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        where = path.relative_to(package).as_posix()
+        if len(source.splitlines()) > MAX_MODULE_LINES:
+            found.append(f"{where}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES and f"{where}:{node.name}" not in LONGER_ON_PURPOSE:
+                    found.append(f"{where}:{node.name}: {lines} lines")
+    return found
+
+
+def test_modules_and_functions_stay_short():
+    assert not too_long(PACKAGE), (
+        f"over {MAX_MODULE_LINES} lines a module, or {MAX_FUNCTION_LINES} a function; split it, "
+        "or add it to LONGER_ON_PURPOSE with the reason:\n" + "\n".join(too_long(PACKAGE)))
+
+
+def test_the_size_check_catches_a_long_function(tmp_path):
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text("def long():\n" + body)
+    assert too_long(tmp_path) == [f"long.py:long: {MAX_FUNCTION_LINES + 1} lines"]
+
+
+def test_what_is_longer_on_purpose_still_exists():
+    for name in LONGER_ON_PURPOSE:
+        module, _, function = name.partition(":")
+        tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+        assert any(getattr(n, "name", None) == function for n in ast.walk(tree)), name
 
 
 # --- the freeze -------------------------------------------------------------------------------

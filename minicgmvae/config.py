@@ -135,9 +135,13 @@ class TrainConfig:
         seed: the seed of the weights' initialisation, the dropout and the minibatch order.
         select_by: the validation metric that chooses the best epoch: ``"macro_f1"``,
             ``"micro_f1"`` or ``"example_f1"``.
+        patience: early stopping: stop after this many epochs without a better validation
+            score (the best epoch's weights are kept); ``None`` runs every epoch, as the
+            authors do (the reproduction).
 
     Raises:
-        ValueError: ``epochs`` or ``batch_size`` below 1, or an unknown ``select_by``.
+        ValueError: ``epochs`` or ``batch_size`` below 1, an unknown ``select_by``, or a
+            ``patience`` below 1.
     """
 
     lr: float = 1e-3
@@ -149,10 +153,13 @@ class TrainConfig:
     eta_min: float = 1e-4
     seed: int = 1
     select_by: str = "macro_f1"
+    patience: int | None = None
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be >= 1.")
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be None or >= 1, got {self.patience}.")
         if self.select_by not in ("macro_f1", "micro_f1", "example_f1"):
             raise ValueError(
                 f"select_by must be 'macro_f1', 'micro_f1' or 'example_f1', got {self.select_by!r}."

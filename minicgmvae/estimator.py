@@ -156,6 +156,8 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         select_by: the validation metric (``"macro_f1"``, ``"micro_f1"`` or
             ``"example_f1"``) that chooses the best epoch, and the threshold when
             ``threshold`` is ``None``.
+        patience: early stopping: stop after this many epochs without a better validation
+            score, keeping the best epoch (``None``: run every epoch).
         validation_fraction: the share of rows held out to pick the best epoch and the
             threshold, in [0, 1).
         threshold: ``None`` (chosen on validation) or a number in (0, 1).
@@ -201,6 +203,7 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         t_mult: int = _DEFAULTS["t_mult"],
         eta_min: float = _DEFAULTS["eta_min"],
         select_by: str = _DEFAULTS["select_by"],
+        patience: int | None = _DEFAULTS["patience"],
         validation_fraction: float = 0.1,
         threshold: float | None = None,
         standardize: bool = True,
@@ -229,6 +232,7 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         self.t_mult = t_mult
         self.eta_min = eta_min
         self.select_by = select_by
+        self.patience = patience
         self.validation_fraction = validation_fraction
         self.threshold = threshold
         self.standardize = standardize

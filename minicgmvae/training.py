@@ -421,6 +421,8 @@ def _fit(data: SplitData, model_config: ModelConfig, train_config: TrainConfig,
             on_epoch_end(run.epoch, run.model)
         if ckpt_path is not None and checkpoint_every and run.epoch % checkpoint_every == 0:
             save_checkpoint(ckpt_path, run.snapshot(model_config, train_config, dataset))
+        if train_config.patience and run.epoch - run.best_epoch >= train_config.patience:
+            break  # early stopping: no better validation score for `patience` epochs
     bar.close()
 
     if ckpt_path is not None:

@@ -22,6 +22,9 @@ PRIORS: tuple[str, ...] = get_args(PriorName)
 #: authors use, or closed form, which only the two unimodal priors have.
 KL_ESTIMATORS = ("monte_carlo", "closed_form")
 
+#: The KL annealing schedules of :mod:`minicgmvae.collapse`.
+KL_ANNEALING = ("none", "linear", "cyclical")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -46,6 +49,13 @@ class ModelConfig:
         temperature: tau of the contrastive softmax.
         decoder_sees_x: the authors' decoder reads concat(x, z); False decodes z alone,
             as the paper's figure suggests.
+        kl_annealing: the remedies for posterior collapse (:mod:`minicgmvae.collapse`):
+            ``"none"`` (the authors'), ``"linear"`` (a warm-up of the KL weight over
+            ``kl_anneal_epochs``) or ``"cyclical"`` (cycles of ``kl_anneal_epochs``).
+        kl_anneal_epochs: the warm-up length, or the cycle length, in epochs.
+        free_bits: lambda, the KL floor in nats per latent dimension (0: off).
+        min_rate: delta, the minimum KL to N(0, 1) per dimension, in nats, enforced by capping
+            the posterior variance (0: off).
     """
 
     n_features: int
@@ -63,6 +73,10 @@ class ModelConfig:
     contrastive_weight: float = 1.0
     temperature: float = 1.0
     decoder_sees_x: bool = True
+    kl_annealing: str = "none"
+    kl_anneal_epochs: int = 0
+    free_bits: float = 0.0
+    min_rate: float = 0.0
 
     def __post_init__(self) -> None:
         if self.n_features < 1 or self.n_labels < 1:
@@ -83,6 +97,14 @@ class ModelConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}.")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}.")
+        if self.kl_annealing not in KL_ANNEALING:
+            raise ValueError(
+                f"Unknown kl_annealing {self.kl_annealing!r}; choose one of {KL_ANNEALING}."
+            )
+        if self.kl_annealing != "none" and self.kl_anneal_epochs < 1:
+            raise ValueError(f"kl_annealing={self.kl_annealing!r} needs kl_anneal_epochs >= 1.")
+        if self.free_bits < 0 or self.min_rate < 0 or self.kl_weight < 0:
+            raise ValueError("kl_weight, free_bits and min_rate must be >= 0.")
         # tuples survive a JSON/checkpoint round trip as lists: normalise them back
         object.__setattr__(self, "feature_hidden", tuple(int(h) for h in self.feature_hidden))
         object.__setattr__(self, "label_hidden", tuple(int(h) for h in self.label_hidden))

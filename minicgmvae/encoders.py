@@ -15,6 +15,7 @@ Book: "VAE basics" (feature encoder) and "The mixture prior" (label encoder).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -70,6 +71,8 @@ class FeatureEncoder(nn.Module):
         latent_dim: D, the size of z.
         hidden: the widths of the hidden layers.
         dropout: the probability of zeroing a unit after each hidden layer.
+        max_variance: a cap s on sigma_x^2 (the minimum-rate remedy,
+            :func:`minicgmvae.collapse.min_rate_variance`); None for no cap.
     """
 
     def __init__(
@@ -78,10 +81,12 @@ class FeatureEncoder(nn.Module):
         latent_dim: int = 64,
         hidden: Sequence[int] = (256, 512, 256),
         dropout: float = 0.5,
+        max_variance: float | None = None,
     ) -> None:
         super().__init__()
         self.body = mlp([n_features, *hidden], dropout)
         self.head = GaussianHead(hidden[-1], latent_dim)
+        self.max_logvar = None if max_variance is None else math.log(max_variance)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """The posterior's parameters.
@@ -92,7 +97,10 @@ class FeatureEncoder(nn.Module):
         Returns:
             ``(mu, logvar)`` of q(z|x), each (B, D).
         """
-        return self.head(self.body(x))
+        mu, logvar = self.head(self.body(x))
+        if self.max_logvar is not None:  # a smooth cap: log s - softplus(log s - logvar)
+            logvar = self.max_logvar - nn.functional.softplus(self.max_logvar - logvar)
+        return mu, logvar
 
 
 class LabelEncoder(nn.Module):

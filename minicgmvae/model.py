@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from .collapse import free_bits, kl_anneal_factor, min_rate_variance
 from .config import ModelConfig
 from .decoder import Decoder
 from .encoders import FeatureEncoder, LabelEncoder
@@ -105,14 +106,27 @@ class CGMVAE(nn.Module):
         super().__init__()
         c = config
         self.config = c
+        cap = min_rate_variance(c.min_rate) if c.min_rate > 0 else None
         self.feature_encoder = FeatureEncoder(
-            c.n_features, c.latent_dim, c.feature_hidden, c.dropout
+            c.n_features, c.latent_dim, c.feature_hidden, c.dropout, cap
         )
+        #: c(t), the KL annealing factor of the epoch in progress (:meth:`begin_epoch`)
+        self.kl_factor = 1.0
         self.label_embeddings = LabelEmbeddings(c.n_labels, c.embed_dim)
         self.label_encoder = LabelEncoder(c.embed_dim, c.latent_dim, c.label_hidden, c.dropout)
         self.decoder = Decoder(
             c.n_features, c.latent_dim, c.embed_dim, c.decoder_hidden, c.decoder_sees_x
         )
+
+    def begin_epoch(self, epoch: int) -> None:
+        """Set the KL annealing factor c(t) for epoch ``epoch`` (0-based); trainers call this
+        hook before each epoch (:func:`minicgmvae.collapse.kl_anneal_factor`).
+
+        Args:
+            epoch: the epoch about to run, counting from 0.
+        """
+        c = self.config
+        self.kl_factor = kl_anneal_factor(epoch, c.kl_annealing, c.kl_anneal_epochs)
 
     def label_gaussians(self) -> tuple[Tensor, Tensor]:
         """(mu_i, logvar_i) of every label (:eq:`eq-label-encoder`).
@@ -163,14 +177,7 @@ class CGMVAE(nn.Module):
         c = self.config
         o = outputs
         bce = bce_from_logits(torch.cat([o.label_logits.unsqueeze(0), o.feature_logits]), y)
-        if c.kl_estimator == "monte_carlo":
-            kl = kl_monte_carlo(
-                o.feature_mu, o.feature_logvar, y, o.label_mu, o.label_logvar, c.prior
-            )
-        else:
-            p_mu, p_logvar = prior_parameters(y, o.label_mu, o.label_logvar, c.prior)
-            kl = kl_gaussians(o.feature_mu, o.feature_logvar, p_mu, p_logvar)
-        kl = kl.mean()
+        kl, kl_minimised = self._kl(o, y)
         if c.contrastive_weight:
             anchors = torch.cat([o.label_g, o.feature_g[0]])
             cl = contrastive_loss(
@@ -178,8 +185,28 @@ class CGMVAE(nn.Module):
             )
         else:
             cl = torch.zeros((), device=y.device)
-        total = c.bce_weight * bce + c.kl_weight * kl + c.contrastive_weight * cl
+        kl_weight = c.kl_weight * self.kl_factor  # c(t) = 1 unless annealing
+        total = c.bce_weight * bce + kl_weight * kl_minimised + c.contrastive_weight * cl
         return LossTerms(total, bce, kl, cl)
+
+    def _kl(self, o: Outputs, y: Tensor) -> tuple[Tensor, Tensor]:
+        """The batch's mean KL, and what is minimised: the same, or with free bits
+        (:eq:`eq-free-bits`; per dimension in closed form, one group for Monte Carlo)."""
+        c = self.config
+        if c.kl_estimator == "monte_carlo":
+            kl = kl_monte_carlo(
+                o.feature_mu, o.feature_logvar, y, o.label_mu, o.label_logvar, c.prior
+            )
+            floored = free_bits(kl, c.free_bits * c.latent_dim) if c.free_bits else None
+            return kl.mean(), kl.mean() if floored is None else floored
+        p_mu, p_logvar = prior_parameters(y, o.label_mu, o.label_logvar, c.prior)
+        kl = kl_gaussians(o.feature_mu, o.feature_logvar, p_mu, p_logvar)
+        if not c.free_bits:
+            return kl.mean(), kl.mean()
+        # one KL per dimension, (B, D): a trailing axis keeps kl_gaussians from summing
+        per_dim = kl_gaussians(*(t.unsqueeze(-1) for t in (o.feature_mu, o.feature_logvar,
+                                                           p_mu, p_logvar)))
+        return kl.mean(), free_bits(per_dim, c.free_bits)
 
     @torch.no_grad()
     def predict_logits(self, x: Tensor, batch_size: int = 4096) -> Tensor:

@@ -318,6 +318,9 @@ def _run_epoch(run: _Run, train: tuple[Tensor, Tensor], val: tuple[Tensor, Tenso
     append the epoch to the history."""
     t0 = time.perf_counter()
     lr = run.optimizer.param_groups[0]["lr"]
+    begin_epoch = getattr(run.model, "begin_epoch", None)
+    if begin_epoch is not None:  # per-epoch schedules that belong to the model (KL annealing)
+        begin_epoch(run.epoch)
     sums = train_one_epoch(run.model, run.optimizer, *train, batch_size=train_config.batch_size,
                            generator=run.shuffle)
     run.scheduler.step()

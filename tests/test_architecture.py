@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "label_embeddings",
             "decoder",
             "losses",
+            "collapse",
             "model",
             "checkpoint",
         ),

@@ -1,14 +1,30 @@
-"""Is the latent space used? Active units and the KL per latent dimension.
+"""Is the latent space used? Four measures, and what each one sees.
 
 Posterior collapse: when the KL term wins, q(z|x) stops depending on x and every sample is
-encoded to (nearly) the same distribution; the decoder then ignores z. Two measures:
+encoded to (nearly) the same distribution; the decoder then ignores z. Measures of the
+*stochastic* latent, the z that training samples:
 
 * activity of dimension d (Burda, Grosse, Salakhutdinov, 2016): the variance over the data of
-  the posterior mean, A_d = Var_x( E_q[z_d | x] ); the dimension is "active" if A_d > 0.01;
+  the posterior mean, A_d = Var_x( E_q[z_d | x] ); the dimension is "active" if A_d > 0.01.
+  The threshold is absolute: it assumes the posterior noise sigma_d is about 1, as it is
+  when q(z|x) sits on a unit-variance prior;
 * the KL to the standard normal per dimension, averaged over the data (:eq:`eq-kl-closed`
-  with N(0, 1)): KL_d = E_x[ 1/2 (sigma_d^2 + mu_d^2 - 1 - log sigma_d^2) ].
+  with N(0, 1)): KL_d = E_x[ 1/2 (sigma_d^2 + mu_d^2 - 1 - log sigma_d^2) ];
+* the mutual information of the aggregate posterior, :eq:`eq-mutual-information`,
+  I(x; z) = E_x KL(q(z|x) || q(z)) with q(z) = 1/N sum_n q(z|x_n) (Hoffman and Johnson, 2016;
+  estimated as in He et al., 2019): the nats about x that one sample of z carries; at most
+  log N. Unlike the activity it compares the spread of the means with the noise.
 
-Both need only the encoder's (mu, logvar), so they apply to every prior.
+And one measure of the *prediction*, which uses z = mu_x, not a sample:
+
+* ``z_effect``: the mean change of the predicted probabilities when the decoder gets the
+  data's average posterior mean instead of mu_x. It is 0 exactly when the prediction does
+  not depend on x through z. (An earlier version compared with z = 0, which also counts a
+  constant offset of mu as an effect: see the book's chapter "A living latent space".)
+
+A model can have 0 active units and I(x; z) ~ 0 yet a z_effect well above 0: the means move
+by far less than the noise, so a sample of z says almost nothing about x, but the
+prediction, which decodes the noiseless mean, can still amplify that small movement.
 """
 
 from __future__ import annotations
@@ -20,6 +36,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .gaussian import log_normal
 from .kl import kl_gaussians
 
 ACTIVE_THRESHOLD = 0.01
@@ -63,6 +80,37 @@ def latent_usage(mu: Tensor, logvar: Tensor, threshold: float = ACTIVE_THRESHOLD
 
 
 @torch.no_grad()
+def mutual_information(mu: Tensor, logvar: Tensor, seed: int = 0, chunk: int = 512) -> float:
+    """I(x; z) of the aggregate posterior over the N samples given (:eq:`eq-mutual-information`).
+
+    One z_n ~ q(z|x_n) per sample; then
+    I ~= mean_n [ log q(z_n|x_n) - log (1/N sum_m q(z_n|x_m)) ].
+    The estimate lies in [-log N, log N] up to sampling noise, and is about 0 when every
+    q(z|x_n) is the same distribution.
+
+    Args:
+        mu: posterior means, (N, D).
+        logvar: posterior log-variances, (N, D).
+        seed: the seed of the samples z_n (so the number is reproducible).
+        chunk: rows of the N x N density table computed at a time (memory: chunk * N * D).
+
+    Returns:
+        The estimate in nats, as a float.
+    """
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    eps = torch.randn(mu.shape, generator=gen, dtype=mu.dtype).to(mu.device)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    log_n = torch.log(torch.tensor(float(len(mu)), dtype=mu.dtype))
+    total = mu.new_zeros(())
+    for start in range(0, len(mu), chunk):
+        zc = z[start:start + chunk]
+        table = log_normal(zc.unsqueeze(1), mu.unsqueeze(0), logvar.unsqueeze(0))  # (c, N)
+        own = table.diagonal(offset=start)  # log q(z_n | x_n)
+        total = total + (own - (torch.logsumexp(table, dim=1) - log_n)).sum()
+    return float(total / len(mu))
+
+
+@torch.no_grad()
 def model_latent_usage(
     model: torch.nn.Module, x: Tensor, threshold: float = ACTIVE_THRESHOLD
 ) -> LatentUsage:
@@ -90,19 +138,23 @@ def collapse_report(model: torch.nn.Module, x: Tensor) -> dict[str, float]:
     """Numbers that say whether C-GMVAE's latent space carries information, on features ``x``.
 
     * ``active_units`` and ``kl_to_standard_normal`` (summed over dimensions, averaged over
-      the samples) of q(z|x), from :func:`latent_usage`;
+      the samples) of q(z|x), from :func:`latent_usage`, and ``kl_max_dim``, the largest KL
+      of one dimension;
+    * ``mutual_information``: I(x; z) in nats (:func:`mutual_information`);
     * ``label_mu_norm``: the mean length of the label Gaussians' means mu_i, and
       ``label_var``: their mean variance (about 0 and 1 when the label Gaussians have
       collapsed onto N(0, I) too);
     * ``z_effect``: the mean absolute change of the predicted probabilities when the decoder
-      gets z = 0 instead of z = mu_x. Near 0, the predictions do not depend on z at all.
+      gets the average posterior mean instead of mu_x: 0 when the prediction does not depend
+      on x through z; and ``z_effect_vs_zero``, the same against z = 0 (the earlier measure,
+      which also counts a constant offset of mu).
 
     Args:
         model: a :class:`~minicgmvae.model.CGMVAE`.
         x: features, (N, d), on the model's device.
 
     Returns:
-        ``{name: value}`` with the five numbers above, as floats.
+        ``{name: value}`` with the eight numbers above, as floats.
     """
     was_training = model.training
     model.eval()
@@ -110,17 +162,19 @@ def collapse_report(model: torch.nn.Module, x: Tensor) -> dict[str, float]:
         mu, logvar = model.feature_encoder(x)
         usage = latent_usage(mu, logvar)
         mu_l, logvar_l = model.label_gaussians()
-        emb = model.label_embeddings
-        p = torch.sigmoid(emb.logits(model.decoder(x, mu)))
-        p0 = torch.sigmoid(emb.logits(model.decoder(x, torch.zeros_like(mu))))
+        probs = [torch.sigmoid(model.label_embeddings.logits(model.decoder(x, z)))
+                 for z in (mu, mu.mean(0, keepdim=True).expand_as(mu), torch.zeros_like(mu))]
     finally:
         model.train(was_training)
     return {
         "active_units": float(usage.active_units),
         "kl_to_standard_normal": float(usage.kl_per_dim.sum()),
+        "kl_max_dim": float(usage.kl_per_dim.max()),
+        "mutual_information": mutual_information(mu, logvar),
         "label_mu_norm": float(mu_l.norm(dim=1).mean()),
         "label_var": float(logvar_l.exp().mean()),
-        "z_effect": float((p - p0).abs().mean()),
+        "z_effect": float((probs[0] - probs[1]).abs().mean()),
+        "z_effect_vs_zero": float((probs[0] - probs[2]).abs().mean()),
     }
 
 
@@ -170,7 +224,7 @@ def standard_diagnostics(model: torch.nn.Module, data: Any) -> dict[str, float]:
             or anything with ``x_test`` and ``y_train``).
 
     Returns:
-        The five numbers of :func:`collapse_report` and
+        The numbers of :func:`collapse_report` and
         ``"embedding_cooccurrence_spearman"``.
     """
     dev = next(model.parameters()).device

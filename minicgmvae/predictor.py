@@ -153,6 +153,11 @@ class Predictor:
     def standardize(self, x: Any) -> np.ndarray:
         """Raw features ``(N, d)`` as the network reads them: float32, standardised.
 
+        A DataFrame whose column names are all strings is read by name, in any column order
+        (as :class:`~minicgmvae.estimator.CGMVAEClassifier` and ``predict`` read it); an
+        array, or a DataFrame with unnamed (integer) columns, is read by position, in the
+        training order.
+
         Args:
             x: raw features, (N, d): an array, a DataFrame or a scipy sparse matrix.
 
@@ -161,9 +166,13 @@ class Predictor:
             features), float32, (N, d).
 
         Raises:
-            DataValueError: non-numeric features, another shape than (N, d), or a NaN or
-                infinite value (the message says where the first one is).
+            DataValueError: a DataFrame that lacks some of the model's features or has
+                columns it does not know (both listed), non-numeric features, another shape
+                than (N, d), or a NaN or infinite value (the message says where the first
+                one is).
         """
+        if hasattr(x, "columns"):  # a DataFrame
+            x = _frame_values(self._by_name(x))
         if hasattr(x, "toarray"):  # scipy.sparse
             x = x.toarray()
         xa = np.asarray(x)
@@ -187,6 +196,29 @@ class Predictor:
         if self.feature_mean is not None and self.feature_std is not None:
             xf = (xf - self.feature_mean) / self.feature_std
         return np.ascontiguousarray(xf, dtype=np.float32)
+
+    def _by_name(self, frame: Any) -> Any:
+        """``frame``'s columns in the model's order, found by name; a frame whose columns
+        are not all strings (e.g. ``pd.DataFrame(array)``) is read by position, as
+        scikit-learn does."""
+        names = list(frame.columns)
+        if not names or not all(isinstance(n, str) for n in names):
+            return frame
+        have, wanted = set(names), set(self.feature_names)
+        missing = [n for n in self.feature_names if n not in have]
+        unknown = [n for n in names if n not in wanted]
+        if missing or unknown or len(have) != len(names):
+            parts = [f"lacks {len(missing)}: {_preview(missing)}"] if missing else []
+            if unknown:
+                parts.append(f"has {len(unknown)} it does not know: {_preview(unknown)}")
+            if len(have) != len(names):
+                parts.append("repeats a column name")
+            raise DataValueError(
+                f"the DataFrame's columns are not the model's {self.n_features} features (it "
+                f"{'; it '.join(parts)}). The model reads {_preview(self.feature_names)} by "
+                "name; rename or drop columns, or pass df.to_numpy() to go by position."
+            )
+        return frame.loc[:, list(self.feature_names)]
 
     def predict_proba(self, x: Any) -> np.ndarray:
         """``p(y_i = 1 | x)`` for raw features ``x`` ``(N, d)``: a float32 ``(N, L)`` array.
@@ -257,6 +289,18 @@ class Predictor:
         )
 
 
+def _frame_values(frame: Any) -> np.ndarray:
+    """A DataFrame's values as float (bool columns as 0/1, pandas' missing values as NaN),
+    or an error naming its first non-numeric column."""
+    for name, dtype in frame.dtypes.items():
+        if getattr(dtype, "kind", "O") not in "biuf":
+            raise DataValueError(
+                f"features must be numeric; the column {name!r} holds {dtype} values (convert "
+                "text or categories to numbers, e.g. one column per category)."
+            )
+    return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def _preview(names: Sequence[str], k: int = 4) -> str:
     shown = ", ".join(repr(n) for n in names[:k])
     return f"[{shown}{', ...' if len(names) > k else ''}]"
@@ -313,6 +357,24 @@ def _from_payload(payload: Any, source: str) -> Predictor:
         raise CheckpointError(f"{source} does not hold a consistent predictor: {exc}") from exc
 
 
+def _unreadable(path: Path, exc: Exception) -> str:
+    """Why ``path`` cannot be read, without torch's advice to load it unsafely: a file that
+    is not ours must not be unpickled with ``weights_only=False``, which runs its code."""
+    text = str(exc)
+    if "Weights only load failed" in text or "weights_only" in text:
+        return (
+            f"Cannot read predictor {path}: it holds Python objects other than tensors, "
+            "numbers and text, which minicgmvae does not load (unpickling them could run code "
+            "from the file). It was not written by minicgmvae: use the predictor.pt that "
+            "'train --out' or CGMVAEClassifier.save writes."
+        )
+    first = text.splitlines()[0] if text else ""
+    return (
+        f"Cannot read predictor {path}: {type(exc).__name__}: {first}. The file is corrupt or "
+        "truncated, or was not written by minicgmvae."
+    )
+
+
 def load_predictor(path: str | os.PathLike[str]) -> Predictor:
     """Read a predictor written by :meth:`~minicgmvae.predictor.Predictor.save`
     (``weights_only=True``: no code runs).
@@ -334,9 +396,5 @@ def load_predictor(path: str | os.PathLike[str]) -> Predictor:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt, truncated, or a pickle that weights_only refuses
-        raise CheckpointError(
-            f"Cannot read predictor {path}: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}. The file is corrupt or truncated, "
-            "or was not written by minicgmvae."
-        ) from exc
+        raise CheckpointError(_unreadable(path, exc)) from exc
     return _from_payload(payload, str(path))

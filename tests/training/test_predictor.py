@@ -148,3 +148,63 @@ def test_size_at_the_papers_settings(data_env, tmp_path, capsys):
         loaded.predict_proba(raw), mc.predict_proba(result.model, data.x_test), atol=1e-5
     )
     assert loaded.info["dataset"] == "emotions"
+
+
+# ------------------------------------------------------------------ DataFrames, by name
+@pytest.fixture(scope="module")
+def named(fitted) -> tuple[Predictor, "object"]:
+    pd = pytest.importorskip("pandas")
+    est, x = fitted
+    pred = est.predictor_
+    pred = Predictor(pred.model, pred.feature_mean, pred.feature_std,
+                     [f"gene{i}" for i in range(9)], pred.label_names, pred.threshold)
+    return pred, pd.DataFrame(x, columns=pred.feature_names)
+
+
+def test_dataframe_columns_in_another_order_are_matched_by_name(named):
+    """Silent wrong answers: a DataFrame whose columns are in another order gives the same
+    probabilities as the training order (it used to go by position)."""
+    pred, frame = named
+    shuffled = frame[frame.columns[::-1]]
+    np.testing.assert_array_equal(pred.predict_proba(shuffled), pred.predict_proba(frame))
+    np.testing.assert_array_equal(pred.predict_proba(frame), pred.predict_proba(frame.to_numpy()))
+
+
+def test_dataframe_with_renamed_or_missing_columns_is_refused_with_the_names(named):
+    """Silent wrong answers: a renamed column is refused, naming the missing and the unknown
+    column in one line."""
+    pred, frame = named
+    renamed = frame.rename(columns={"gene3": "Gene3"})
+    with pytest.raises(mc.DataValueError, match=r"lacks 1: \['gene3'\].*does not know: "
+                       r"\['Gene3'\].*df.to_numpy\(\)") as info:
+        pred.predict_proba(renamed)
+    assert "\n" not in str(info.value)
+    with pytest.raises(mc.DataValueError, match=r"lacks 1: \['gene8'\]"):
+        pred.predict(frame.drop(columns="gene8"))
+    with pytest.raises(mc.DataValueError, match=r"does not know: \['extra'\]"):
+        pred.predict(frame.assign(extra=1.0))
+
+
+def test_dataframe_without_string_names_and_arrays_keep_the_training_order(named):
+    pred, frame = named
+    positional = frame.set_axis(range(9), axis=1)  # pd.DataFrame(array): integer names
+    np.testing.assert_array_equal(pred.predict_proba(positional), pred.predict_proba(frame))
+
+
+def test_dataframe_bool_and_text_columns(named):
+    """A bool feature column counts as 0/1; a text column is refused by name."""
+    pred, frame = named
+    flags = frame.assign(gene0=frame["gene0"] > 0)
+    expected = frame.assign(gene0=(frame["gene0"] > 0).astype(float))
+    np.testing.assert_array_equal(pred.predict_proba(flags), pred.predict_proba(expected))
+    with pytest.raises(mc.DataValueError, match="column 'gene2' holds (str|object) values"):
+        pred.predict(frame.assign(gene2="high"))
+
+
+def test_unsafe_pickle_error_gives_no_advice_to_load_it_unsafely(fitted, tmp_path):
+    """Predictor-file errors never repeat torch's advice to retry with weights_only=False."""
+    torch.save({"format": FORMAT, "x": Predictor}, tmp_path / "pickle.pt")
+    with pytest.raises(mc.CheckpointError, match="does not load .unpickling them could run "
+                       "code") as info:
+        load_predictor(tmp_path / "pickle.pt")
+    assert "weights_only" not in str(info.value) and "\n" not in str(info.value)

@@ -27,7 +27,7 @@ assignments import from here or from the submodules named after each idea:
 ``ablations``          VARIANTS, run_ablation, seed_ranges_separate
 ``data_efficiency``    run_data_efficiency, learning_curve
 ``benchmark``          seconds per epoch and peak memory (``python -m minicgmvae benchmark``)
-``checks``             check_kl_gaussians, ..., grade_notebook (course kit)
+``checks``             check_kl_gaussians, ..., summary, grading (course kit)
 =====================  ===============================================================
 """
 

@@ -13,8 +13,7 @@ for names that are not found in the usual way, so current names cost nothing onc
 It also serves the package's public names on first use (``import minicgmvae`` imports
 neither PyTorch nor scikit-learn; ``minicgmvae.fit`` imports what ``fit`` needs), and
 imports :mod:`minicgmvae.checks` on first use: ``minicgmvae.checks.check_...`` works after a
-plain ``import minicgmvae``, and ``python -m minicgmvae.checks`` runs a module that the
-package has not imported already.
+plain ``import minicgmvae``.
 
 No public name has been renamed yet, so :data:`RENAMED` is empty.
 

@@ -7,15 +7,22 @@ words: the wrong shape, the wrong value and on which case, NaN, a missing gradie
 device. A function that raises is reported with the exception's one-line message, never a
 traceback; one that still raises ``NotImplementedError`` is "not implemented yet".
 
-    >>> import minicgmvae
+    >>> import torch
     >>> from minicgmvae import checks
-    >>> checks.check_kl_gaussians(minicgmvae.kl_gaussians, verbose=False).passed
+    >>> def kl_gaussians(mu1, logvar1, mu2, logvar2):
+    ...     ratio, mean = torch.exp(logvar1 - logvar2), (mu1 - mu2) ** 2 / torch.exp(logvar2)
+    ...     return 0.5 * (logvar2 - logvar1 + ratio + mean - 1).sum(-1)
+    >>> checks.check_kl_gaussians(kl_gaussians, verbose=False).passed
     True
+
+A student's function must do the work itself: a check fails a function that runs the
+package's own version of it, called directly, through an alias or through a wrapper
+(:mod:`~minicgmvae.checks.guard`). Under nbgrader a failed check fails its test cell,
+whatever the notebook does (:func:`grading`).
 
 A check never raises because a student's function is wrong, and leaves the global random
 state as it found it. It returns a :class:`CheckResult` (shown as a short report in a
-notebook) and records it, so that :func:`summary` can list a notebook's results and the
-grader, ``python -m minicgmvae.checks NOTEBOOK...``, can collect them (:func:`grade_notebook`).
+notebook) and records it, so that :func:`summary` can list a notebook's results.
 
 :data:`ASSIGNMENTS` lists the assignments, the functions students write, their checks, and
 every name of the package each notebook uses: the stable API of the course kit (a renamed
@@ -34,7 +41,8 @@ Layout (everything above is importable from here, ``minicgmvae.checks``):
 - :mod:`~minicgmvae.checks.results`: :class:`CheckResult`, the recorded results and
   :func:`summary`;
 - :mod:`~minicgmvae.checks.assignments`: :data:`ASSIGNMENTS`;
-- :mod:`~minicgmvae.checks.grader`: :func:`grade_notebook` and the command line, :func:`main`.
+- :mod:`~minicgmvae.checks.guard`: the student's own code (the package's versions of the
+  assigned functions must not run inside them) and :func:`grading`.
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ from .a3_contrastive import check_bce_from_logits, check_contrastive_loss
 from .a4_objective_training import check_total_loss, check_train_epoch, check_training_step
 from .a5_evaluation import check_example_f1, check_honest_protocol, check_paper_protocol
 from .assignments import ASSIGNMENTS, Assignment, assignment_of
-from .grader import NotebookGrade, grade_notebook, main
+from .guard import grading
 
 # The constants, re-exported as before though not in __all__: the report's marks and the
 # environment variable that makes an error inside a check raise.
@@ -68,7 +76,6 @@ __all__ = [
     "Assignment",
     "CheckResult",
     "assignment_of",
-    "NotebookGrade",
     "check_bce_from_logits",
     "check_contrastive_loss",
     "check_example_f1",
@@ -82,8 +89,7 @@ __all__ = [
     "check_train_epoch",
     "check_training_step",
     "clear_results",
-    "grade_notebook",
-    "main",
+    "grading",
     "recorded_results",
     "summary",
 ]

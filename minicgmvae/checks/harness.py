@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from ..device import get_device
+from .guard import UsedPackage, _OwnCodeWatch, watch_own_code
 from .results import NOT_IMPLEMENTED, CheckResult, record
 
 DeviceLike = str | torch.device | None
@@ -122,6 +123,8 @@ def _run_body(function: str, check: str, body: CheckBody, student_fn: StudentFn,
             "this check again."
         )
         return CheckResult(function, False, [message], report.cases, check, True)
+    except UsedPackage as exc:  # the whole check fails: the package did the work
+        return CheckResult(function, False, [str(exc)], report.cases, check=check)
     except Exception as exc:  # a problem in the check itself, not in the student's code
         if os.environ.get(STRICT_ENV):
             raise
@@ -150,15 +153,27 @@ def _seeded_generator(seed: int) -> torch.Generator:
 def _call_student(function: str, case: str, fn: StudentFn, report: _Report, *args: Any,
                   **kwargs: Any) -> tuple[bool, Any]:
     """Call the student's function; (True, value), or (False, None) with the problem noted."""
+    # Only the student's call is watched: the check's reference computation runs outside.
+    watch = watch_own_code(function)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), watch:
             warnings.simplefilter("ignore")
-            return True, fn(*args, **kwargs)
+            value = fn(*args, **kwargs)
     except NotImplementedError:
+        _raise_if_used_package(watch)
         raise _NotImplementedYet() from None
     except Exception as exc:
+        _raise_if_used_package(watch)
         report.add("raised", case, _describe_exception(function, case, exc, fn))
         return False, None
+    _raise_if_used_package(watch)
+    return True, value
+
+
+def _raise_if_used_package(watch: _OwnCodeWatch) -> None:
+    problem = watch.problem()
+    if problem:
+        raise UsedPackage(problem)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ import torch
 
 import minicgmvae
 from minicgmvae import checks
-from minicgmvae.checks import a1_reparam_kl, grader, harness, results
+from minicgmvae.checks import a1_reparam_kl, guard, harness, results
 from minicgmvae.checks.results import _markdown
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ def test_every_assignment_has_a_test_file_here() -> None:
 def test_the_package_serves_the_modules_objects() -> None:
     assert checks.check_kl_gaussians is a1_reparam_kl.check_kl_gaussians
     assert checks.CheckResult is results.CheckResult
-    assert checks.grade_notebook is grader.grade_notebook
+    assert checks.grading is guard.grading
     assert checks.STRICT_ENV == harness.STRICT_ENV
     for name in checks.__all__:
         assert hasattr(checks, name), name

@@ -34,10 +34,6 @@ SETTINGS = {
 
 #: Published constants and page-specific settings: (page, number) -> reason.
 QUOTED = {
-    ("05_training.ipynb", "0.656"): "the paper's C-GMVAE row on yeast (Table 2 of the paper)",
-    ("05_training.ipynb", "0.665"): "the paper's C-GMVAE row on yeast",
-    ("05_training.ipynb", "0.487"): "the paper's C-GMVAE row on yeast",
-    ("05_training.ipynb", "0.796"): "the paper's C-GMVAE row on yeast",
     ("06_evaluation.ipynb", "0.000"): "the paper's reported standard deviations (0.000 to 0.002)",
     ("06_evaluation.ipynb", "0.002"): "the paper's reported standard deviations",
     ("10_scale.ipynb", "1%"): "the dotted reference line of the label-frequency figure",

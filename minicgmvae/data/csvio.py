@@ -8,18 +8,36 @@ features only, or more columns (e.g. the labels too) when a header names them.
 
 The header row is optional: the first row is a header when one of its cells is neither a
 number nor a missing value. Without a header, features are named ``f0, f1, ...`` and labels
-``label0, ...``. ``.tsv`` files are read as tab-separated, every other file as comma-separated.
+``label0, ...``.
+
+Files as pandas and spreadsheets write them are read as they are:
+
+* **the separator** is found from the first lines: the one among ``,`` ``;`` tab and ``|``
+  that splits them into the same number of columns (two or more), the one giving the most
+  numbers winning a tie; ``.tsv`` files are tab-separated. With ``;`` or tab, a decimal
+  comma (``1,5``, a European spreadsheet) is read as a decimal point;
+* **pandas' index column** (``df.to_csv(path)`` without ``index=False``, or R's
+  ``write.csv``): a first column whose header cell is empty, or ``Unnamed: 0``, is the
+  index, and is left out (``CsvTable.index_column`` says so);
+* **true/false** (pandas' bool columns, any case) is 1/0 in any column; **yes/no** too in a
+  label column.
 
 Every problem in a file is reported with the file, the line (counted from 1, the header
 included) and the column, and with what to do: a missing value, text in a feature column, a
-label other than 0/1, rows of different lengths, a header without the columns asked for, an
-empty file.
+label other than 0/1, rows of different lengths (with the separator used), a header without
+the columns asked for, an empty file.
+
+Why not ``pandas.read_csv``: it would not remove the checks, only move them after the
+parse, where its inferred dtypes have forgotten the line and column of a bad cell (a stray
+word turns a column into text; a short row becomes missing values), so every message would
+need a second pass over the text. Python's ``csv`` reader keeps each row's line number, and
+reads the four datasets in well under the time of one training epoch
+(``tools/csv_bench.py``).
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +47,7 @@ import numpy as np
 
 from ..atomic import atomic_write
 from ..errors import DataFormatError
+from ._csvcells import MISSING, PANDAS_INDEX, cell_value, detect_delimiter, is_number
 from .datasets import MultiLabelData, from_arrays
 
 __all__ = [
@@ -41,8 +60,6 @@ __all__ = [
     "write_csv",
 ]
 
-#: Cells read as a missing value (case-insensitive), besides the empty cell.
-MISSING = ("na", "n/a", "nan", "null", "none", "?", "-")
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,8 @@ class CsvTable:
         rows: the data rows, each a list of cells (as many as the header or first row).
         lines: the file line (1-based) of each row, for messages.
         header_line: the file line of the header (0 when there is none).
+        delimiter: the separator the file was read with.
+        index_column: whether a first column was pandas' index, left out.
     """
 
     path: Path
@@ -62,6 +81,13 @@ class CsvTable:
     rows: list[list[str]]
     lines: list[int] = field(repr=False)
     header_line: int = 0
+    delimiter: str = ","
+    index_column: bool = False
+
+    @property
+    def separator(self) -> str:
+        """The separator in words, for messages: ``"','"``, ``"';'"``, ``"tab"``."""
+        return "tab" if self.delimiter == "\t" else repr(self.delimiter)
 
     @property
     def n_columns(self) -> int:
@@ -83,7 +109,8 @@ class CsvTable:
                 name, if any).
         """
         name = f" ({self.header[j]!r})" if self.header is not None else ""
-        return f"{self.path}, line {self.lines[i]}, column {j + 1}{name}"
+        column = j + 1 + self.index_column  # counted in the file, the index included
+        return f"{self.path}, line {self.lines[i]}, column {column}{name}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +122,8 @@ class CsvData:
         labels: ``(N, L)`` uint8, entries 0 or 1.
         feature_names, label_names: the column names (or ``f0..``, ``label0..``).
         path: the file that was read.
+        delimiter: the separator it was read with.
+        index_column: whether its first column was pandas' index, left out.
     """
 
     features: np.ndarray
@@ -102,28 +131,24 @@ class CsvData:
     feature_names: list[str]
     label_names: list[str]
     path: str = ""
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+    delimiter: str = ","
+    index_column: bool = False
 
 
 def read_csv_table(path: str | os.PathLike[str]) -> CsvTable:
     """Read ``path`` into a :class:`CsvTable`, checking its shape (not its values).
 
     Blank lines are skipped and cells stripped of spaces; the text is read as UTF-8 (a byte
-    order mark allowed) or, failing that, Latin-1.
+    order mark allowed) or, failing that, Latin-1. The separator and pandas' index column
+    are recognised (see the module docstring).
 
     Args:
-        path: the file: tab-separated if its suffix is ``.tsv``, else comma-separated.
+        path: the file: tab-separated if its suffix is ``.tsv``, else the separator found.
 
     Raises:
         DataFormatError: no such file; an empty file; a header with no data rows; blank or
-            repeated column names; rows with another number of cells than the first.
+            repeated column names; rows with another number of cells than the first (the
+            message names the separator used).
     """
     path = Path(path)
     if not path.is_file():
@@ -133,8 +158,30 @@ def read_csv_table(path: str | os.PathLike[str]) -> CsvTable:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    lines_text = text.splitlines()
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else detect_delimiter(lines_text)
+    rows, lines = _rows(path, lines_text, delimiter)
+    header, header_line = None, 0
+    if not all(is_number(c) or c.lower() in ("", *MISSING) for c in rows[0]):
+        header, rows, header_line, lines = rows[0], rows[1:], lines[0], lines[1:]
+        if not rows:
+            raise DataFormatError(
+                f"{path} has a header row (line {header_line}) but no data rows: add one row "
+                "per sample below it."
+            )
+    table = CsvTable(path, header, rows, lines, header_line, delimiter)
+    _check_widths(table)
+    if header is not None and len(header) > 1 and PANDAS_INDEX.fullmatch(header[0]):
+        table = CsvTable(path, header[1:], [r[1:] for r in rows], lines, header_line,
+                         delimiter, index_column=True)
+    if table.header is not None:
+        _check_header(path, table.header, header_line)
+    return table
+
+
+def _rows(path: Path, text: list[str], delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The non-blank rows of ``text``, cells stripped, and the line of each."""
+    reader = csv.reader(text, delimiter=delimiter)
     rows: list[list[str]] = []
     lines: list[int] = []
     try:
@@ -150,24 +197,20 @@ def read_csv_table(path: str | os.PathLike[str]) -> CsvTable:
             f"{path} is empty: a CSV file needs one row per sample (and, optionally, a header "
             "row naming the columns first)."
         )
-    header, header_line = None, 0
-    if not all(_is_number(c) or c.lower() in ("", *MISSING) for c in rows[0]):
-        header, rows, header_line, lines = rows[0], rows[1:], lines[0], lines[1:]
-        _check_header(path, header, header_line)
-        if not rows:
-            raise DataFormatError(
-                f"{path} has a header row (line {header_line}) but no data rows: add one row "
-                "per sample below it."
-            )
-    width = len(header) if header is not None else len(rows[0])
-    what = "the header" if header is not None else f"the first row (line {lines[0]})"
-    for row, line in zip(rows, lines):
+    return rows, lines
+
+
+def _check_widths(table: CsvTable) -> None:
+    width = len(table.header) if table.header is not None else len(table.rows[0])
+    what = "the header" if table.header is not None else f"the first row (line {table.lines[0]})"
+    for row, line in zip(table.rows, table.lines):
         if len(row) != width:
             raise DataFormatError(
-                f"{path}, line {line}: {len(row)} values, but {what} has {width}. Every row "
-                "needs one value per column (a missing value still needs its comma)."
+                f"{table.path}, line {line}: {len(row)} values, but {what} has {width} (read "
+                f"as {table.separator}-separated). Every row needs one value per column (a "
+                "missing value still needs its separator); if the file uses another "
+                "separator, save it with commas."
             )
-    return CsvTable(path, header, rows, lines, header_line)
 
 
 def _check_header(path: Path, header: list[str], line: int) -> None:
@@ -188,7 +231,8 @@ def _check_header(path: Path, header: list[str], line: int) -> None:
 
 def _numbers(table: CsvTable, columns: Sequence[int], what: str) -> np.ndarray:
     """The cells of ``columns`` as a float64 ``(N, len(columns))`` array, or an error that
-    names the first bad cell."""
+    names the first bad cell. Numbers are parsed at once; a column with words (true/false),
+    decimal commas or a bad cell is read cell by cell."""
     cells = [[row[j] for j in columns] for row in table.rows]
     try:
         values = np.array(cells, dtype=np.float64).reshape(len(cells), len(columns))
@@ -196,33 +240,21 @@ def _numbers(table: CsvTable, columns: Sequence[int], what: str) -> np.ndarray:
             return values
     except ValueError:
         pass
-    for i, row in enumerate(cells):
-        for k, cell in enumerate(row):
-            where = table.where(i, columns[k])
-            if not cell or cell.lower() in MISSING:
-                raise DataFormatError(
-                    f"{where}: missing value ({cell!r}). C-GMVAE needs every {what}: fill it in "
-                    "(e.g. with the column's mean) or drop the row."
-                )
-            try:
-                value = float(cell)
-            except ValueError:
-                hint = (
-                    "labels must be 0 or 1"
-                    if what == "label"
-                    else "features must be numbers: encode text as numbers first (e.g. one "
-                    "column per category)"
-                )
-                raise DataFormatError(
-                    f"{where}: {cell!r} is not a number; {hint}. If this column is not a "
-                    f"{what}, leave it out of the file."
-                ) from None
-            if not math.isfinite(value):
-                raise DataFormatError(
-                    f"{where}: {cell!r} is not a finite number. C-GMVAE needs every {what}: "
-                    "replace it, or drop the row."
-                )
-    raise AssertionError("unreachable: a bad cell was expected")  # pragma: no cover
+    out = np.empty((len(cells), len(columns)))
+    for k, j in enumerate(columns):
+        column = [row[k] for row in cells]
+        try:
+            out[:, k] = np.array(column, dtype=np.float64)
+            if np.isfinite(out[:, k]).all():
+                continue
+        except ValueError:
+            pass
+        comma = table.delimiter != ","
+        out[:, k] = [
+            cell_value(c, what, comma, lambda i=i, j=j: table.where(i, j))
+            for i, c in enumerate(column)
+        ]
+    return out
 
 
 def _label_indices(
@@ -288,6 +320,12 @@ def read_csv_dataset(
             names the file, line and column.
     """
     table = read_csv_table(path)
+    if table.n_columns < 2:
+        raise DataFormatError(
+            f"{table.path} reads as one column: no separator among ',', ';', tab and '|' splits "
+            "its lines into the same number of columns. A training file needs a column per "
+            "feature and per label, with one separator between them."
+        )
     label_idx = _label_indices(table, label_columns, n_labels)
     feature_idx = [j for j in range(table.n_columns) if j not in set(label_idx)]
     labels = _numbers(table, label_idx, "label")
@@ -311,6 +349,8 @@ def read_csv_dataset(
         if names
         else [f"label{i}" for i in range(len(label_idx))],
         path=str(table.path),
+        delimiter=table.delimiter,
+        index_column=table.index_column,
     )
 
 
@@ -355,6 +395,8 @@ def read_csv_features(
                 "feature in the training order, or add a header row with their names."
             )
         idx, ignored = list(range(len(wanted))), []
+    if table.index_column:
+        ignored = ["(the first column, pandas' index)", *ignored]
     return _numbers(table, idx, "feature").astype(np.float32), ignored
 
 
@@ -394,7 +436,12 @@ def load_csv_dataset(
         test_path: an optional test CSV with the same columns.
         label_columns, n_labels: which columns are labels (see :func:`read_csv_dataset`).
         name: the dataset's name (default: the file name without ``.csv``/``-train``).
-        val_fraction, test_fraction, seed, standardize: as in ``from_arrays``.
+        val_fraction, test_fraction, seed, standardize: as in ``from_arrays``; the test and
+            validation parts are drawn with ``stratify=True`` (every label kept in them
+            where the data allow).
+
+    Returns:
+        The dataset; ``info["csv"]`` says how the file was read (separator, index column).
 
     Raises:
         DataFormatError: see :func:`read_csv_dataset`; a test file with other columns.
@@ -412,7 +459,7 @@ def load_csv_dataset(
         name = Path(train_path).name
         for suffix in (".csv", ".tsv", "-train", "_train"):
             name = name.removesuffix(suffix)
-    return from_arrays(
+    data = from_arrays(
         train.features,
         train.labels,
         x_test=x_test,
@@ -424,7 +471,10 @@ def load_csv_dataset(
         test_fraction=test_fraction,
         seed=seed,
         standardize=standardize,
+        stratify=True,
     )
+    data.info["csv"] = {"delimiter": train.delimiter, "index_column": train.index_column}
+    return data
 
 
 def write_csv(

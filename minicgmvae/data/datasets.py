@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import DataFormatError, DataValueError
+from ._stratify import cover_labels
 from .arffio import read_arff, read_mulan_xml
 from .download import resolve_cache_dir
 from .parsed_cache import parse_registered, parsed_path, read_parsed, write_parsed
@@ -226,11 +227,14 @@ def _check_split_args(val_fraction: float, seed: int, test_fraction: float | Non
         raise DataValueError(f"seed must be a non-negative integer, got {seed!r}.")
 
 
-def _split_off(n: int, fraction: float, seed: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+def _split_off(n: int, fraction: float, seed: int, what: str,
+               labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Split ``range(n)`` into (kept, held-out) index arrays, both in increasing order.
 
     ``perm = default_rng(seed).permutation(n)``; the first ``int(n * fraction)`` entries are
-    held out. Sorting keeps the file's row order inside each part.
+    held out. Sorting keeps the file's row order inside each part. With ``labels`` (N, L),
+    the held-out rows are then changed by
+    :func:`~minicgmvae.data._stratify.cover_labels`.
     """
     rng = np.random.default_rng(seed)
     perm = rng.permutation(n)
@@ -239,7 +243,10 @@ def _split_off(n: int, fraction: float, seed: int, what: str) -> tuple[np.ndarra
         raise DataValueError(
             f"holding out {k} of {n} samples for {what} leaves no training sample."
         )
-    return np.sort(perm[k:]), np.sort(perm[:k])
+    if labels is None or k == 0:
+        return np.sort(perm[k:]), np.sort(perm[:k])
+    held = cover_labels(labels.astype(bool), perm, k)
+    return np.flatnonzero(~held), np.flatnonzero(held)
 
 
 def _names(names: Sequence[str] | None, n: int, prefix: str, kind: str) -> list[str]:
@@ -254,12 +261,13 @@ def _names(names: Sequence[str] | None, n: int, prefix: str, kind: str) -> list[
 def _assemble(name: str, x_tr: np.ndarray, y_tr: np.ndarray, x_te: np.ndarray,
               y_te: np.ndarray, feature_names: list[str], label_names: list[str], *,
               val_fraction: float, seed: int, standardize: bool,
-              info: dict[str, Any] | None = None) -> MultiLabelData:
+              info: dict[str, Any] | None = None, stratify: bool = False) -> MultiLabelData:
     """Carve validation out of train, standardise with train statistics, build the object.
 
     ``x_tr``/``x_te`` float32 ``(N, d)``; ``y_tr``/``y_te`` uint8 ``(N, L)``, validated.
     """
-    keep, held = _split_off(len(x_tr), val_fraction, seed, "validation")
+    keep, held = _split_off(len(x_tr), val_fraction, seed, "validation",
+                            y_tr if stratify else None)
     x_train, y_train = x_tr[keep], y_tr[keep]
     x_val, y_val = x_tr[held], y_tr[held]
     x_test, y_test = x_te, y_te
@@ -383,7 +391,7 @@ def from_arrays(x: Any, y: Any, *, x_test: Any = None, y_test: Any = None,
                 name: str = "custom", label_names: Sequence[str] | None = None,
                 feature_names: Sequence[str] | None = None, val_fraction: float = 0.1,
                 test_fraction: float = 0.2, seed: int = 0,
-                standardize: bool = True) -> MultiLabelData:
+                standardize: bool = True, stratify: bool = False) -> MultiLabelData:
     """Build a :class:`MultiLabelData` from your own arrays.
 
     Args:
@@ -396,6 +404,10 @@ def from_arrays(x: Any, y: Any, *, x_test: Any = None, y_test: Any = None,
         val_fraction, seed, standardize: as in :func:`load_dataset`; validation is carved
             out of what remains for training.
         test_fraction: the fraction of ``x`` drawn as the test set when no test set is given.
+        stratify: keep every label in each part where the data allow: each label value (1,
+            and 0) is kept at least once, and held out at least once if found in two rows or
+            more (``minicgmvae.data._stratify``). Off for the registered datasets, whose
+            split is MULAN's and the reproduction's.
 
     Returns:
         The dataset, split and (by default) standardised with the training statistics.
@@ -416,11 +428,12 @@ def from_arrays(x: Any, y: Any, *, x_test: Any = None, y_test: Any = None,
                 f"arrays {xa.shape[1]} and {ya.shape[1]}."
             )
     else:
-        keep, held = _split_off(len(xa), test_fraction, seed, "test")
+        keep, held = _split_off(len(xa), test_fraction, seed, "test", ya if stratify else None)
         xa, ya, xt, yt = xa[keep], ya[keep], xa[held], ya[held]
     return _assemble(name, xa, ya, xt, yt, _names(feature_names, xa.shape[1], "f", "feature"),
                      _names(label_names, ya.shape[1], "label", "label"),
-                     val_fraction=val_fraction, seed=seed, standardize=standardize)
+                     val_fraction=val_fraction, seed=seed, standardize=standardize,
+                     stratify=stratify)
 
 
 def load_arff_dataset(train_path: str | os.PathLike[str],
@@ -428,7 +441,7 @@ def load_arff_dataset(train_path: str | os.PathLike[str],
                       n_labels: int | None = None, xml_path: str | os.PathLike[str] | None = None,
                       label_names: Sequence[str] | None = None, name: str | None = None,
                       val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0,
-                      standardize: bool = True) -> MultiLabelData:
+                      standardize: bool = True, stratify: bool = False) -> MultiLabelData:
     """Load your own multi-label ARFF file(s) (MULAN layout: labels are the last attributes).
 
     Args:
@@ -439,7 +452,7 @@ def load_arff_dataset(train_path: str | os.PathLike[str],
             MULAN ``.xml`` naming them, or the names (checked as a set). MEKA files
             (``@relation 'x: -C n'``) need none.
         name: the dataset's name (default: the file name without ``-train``/``.arff``).
-        val_fraction, test_fraction, seed, standardize: as in :func:`from_arrays`.
+        val_fraction, test_fraction, seed, standardize, stratify: as in :func:`from_arrays`.
 
     Returns:
         The dataset, as :func:`from_arrays` builds it.
@@ -468,4 +481,4 @@ def load_arff_dataset(train_path: str | os.PathLike[str],
     return from_arrays(train.features, train.labels, x_test=x_test, y_test=y_test, name=name,
                        label_names=train.label_names, feature_names=train.feature_names,
                        val_fraction=val_fraction, test_fraction=test_fraction, seed=seed,
-                       standardize=standardize)
+                       standardize=standardize, stratify=stratify)

@@ -236,3 +236,90 @@ def test_cross_validated_micro_f1_beats_binary_relevance(name, data_env, capsys)
     if again is not None:
         np.testing.assert_array_equal(ours, again)
     assert ours.mean() > theirs.mean()
+
+
+# ------------------------------------------------------------------ own data, as it comes
+@pytest.mark.parametrize(
+    ("params", "pattern"),
+    [
+        ({"lr": "abc"}, r"The 'lr' parameter of CGMVAEClassifier must be a float in the range "
+         r"\(0.0, inf\). Got 'abc' instead."),
+        ({"epochs": 0}, r"'epochs' parameter .* must be an int in the range \[1, inf\)"),
+        ({"prior": "gauss"}, r"'prior' parameter .* must be a str among"),
+        ({"patience": 0}, r"'patience' parameter .* \[1, inf\) or None"),
+        ({"threshold": 1.5}, r"'threshold' parameter .* \(0.0, 1.0\) or None"),
+        ({"validation_fraction": 1.0}, r"'validation_fraction' parameter"),
+    ],
+)
+def test_parameters_are_validated_the_scikit_learn_way(toy, params, pattern):
+    """No bare TypeError from a comparison: ``CGMVAEClassifier(lr="abc").fit(...)`` raises
+    scikit-learn's InvalidParameterError (a ValueError) naming the parameter."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    x, y = toy
+    est = CGMVAEClassifier(**{**TINY, **params})
+    with pytest.raises(InvalidParameterError, match=pattern) as info:
+        est.fit(x, y)
+    assert isinstance(info.value, ValueError)
+    assert clone(est).get_params()[next(iter(params))] == next(iter(params.values()))
+    assert est.set_params(**TINY).get_params()["epochs"] == 5
+
+
+def test_labels_as_a_list_of_label_lists_get_the_multilabelbinarizer_hint(toy):
+    """Labels given as a list of label lists: a ValueError that says what to use, not
+    numpy's "inhomogeneous shape"."""
+    x, _ = toy
+    labels = [["sad", "calm"], ["happy"]] * (len(x) // 2)
+    with pytest.raises(ValueError, match=r"list of label lists.*MultiLabelBinarizer"):
+        CGMVAEClassifier(**TINY).fit(x, labels)
+
+
+def test_a_label_with_no_positive_or_no_negative_example_is_warned_by_name(toy):
+    """A label column with no positive (or no negative) example is named in a warning for
+    the training and the validation part, not trained on without a word."""
+    from minicgmvae.estimator import LabelCoverageWarning
+
+    x, y = toy
+    y = y.copy()
+    y[:, 1] = 0
+    y[:, 3] = 1
+    with pytest.warns(LabelCoverageWarning) as record:
+        CGMVAEClassifier(**TINY, random_state=0).fit(x, y)
+    texts = [str(w.message) for w in record if w.category is LabelCoverageWarning]
+    assert any(t.startswith("In the training part") for t in texts)
+    assert any(t.startswith("In the validation part") for t in texts)
+    assert all("no positive example for 1 label(s): 'label1'; no negative example for 1 "
+               "label(s): 'label3'" in t for t in texts)
+
+
+def test_the_validation_split_keeps_a_rare_label(toy):
+    """The validation split is stratified: a label with two positives has one in validation
+    and one in training, whatever the seed."""
+    x, y = toy
+    y = y.copy()
+    y[:, 0] = 0
+    y[[5, 200], 0] = 1
+    est = CGMVAEClassifier(**TINY)
+    for seed in range(4):
+        data = est._split(x, y, None, seed)
+        assert data.y_val[:, 0].sum() == 1 and data.y_train[:, 0].sum() == 1
+
+
+def test_named_settings_new_data_and_paper():
+    """One recommended default for new data (the constructor's), the paper's by name."""
+    from minicgmvae.config import paper_settings
+    from minicgmvae.estimator import SETTINGS
+
+    assert SETTINGS["new-data"] == {}
+    paper = CGMVAEClassifier(**SETTINGS["paper"]).get_params()
+    s = paper_settings("custom", 4, 2)
+    assert (paper["embed_dim"], paper["bce_weight"], paper["lr"], paper["eta_min"]) == (
+        s.model.embed_dim, s.model.bce_weight, s.train.lr, s.train.eta_min)
+    assert CGMVAEClassifier().get_params()["embed_dim"] == 512
+
+
+def test_early_stopping_in_the_estimator(toy):
+    x, y = toy
+    est = CGMVAEClassifier(**{**TINY, "epochs": 200}, patience=3, random_state=0).fit(x, y)
+    assert len(est.history_["epoch"]) == est.best_epoch_ + 3 < 200
+    assert est.predictor_.info["best_epoch"] == est.best_epoch_

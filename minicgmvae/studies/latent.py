@@ -240,6 +240,66 @@ def tuned_comparison(record: dict[str, Any]) -> dict[str, str]:
     return {m: best_by_validation(record, ks) for m, ks in keys.items()}
 
 
+def seed_values(entry: dict[str, Any], metric: str) -> list[float]:
+    """One honest test metric of a configuration, one value per seed."""
+    return [float(r["honest"][metric]) for r in entry["runs"]]
+
+
+def _spread(values: Sequence[float]) -> str:
+    """``mean [min, max]`` with three decimals."""
+    return f"{np.mean(values):.3f} [{min(values):.3f}, {max(values):.3f}]"
+
+
+def remedy_rows(record: dict[str, Any]) -> list[list[str]]:
+    """Part 1 as table rows: configuration, active units, I(x; z), validation score, and
+    the honest macro- and micro-F1 (mean [min, max] over seeds)."""
+    rows = []
+    for c in remedy_configs():
+        e = record["configs"].get(c.key)
+        if not e or not e["runs"]:
+            continue
+        diag = lambda k: mean_of(e, lambda r: r["diagnostics"][k])  # noqa: E731
+        rows.append([f"`{c.key}`", f"{diag('active_units'):.1f}",
+                     f"{diag('mutual_information'):.2f}", f"{diag('z_effect'):.3f}",
+                     f"{mean_of(e, lambda r: r['val_score']):.3f}",
+                     _spread(seed_values(e, "macro_f1")), _spread(seed_values(e, "micro_f1"))])
+    return rows
+
+
+def part_effects(record: dict[str, Any], metric: str = "macro_f1") -> dict[str, dict[str, Any]]:
+    """Part 2: each part's configuration against the regime's C-GMVAE (mixture prior with
+    the contrastive loss), by the decision rule (seed ranges apart) and a paired t-test."""
+    from .ablations import seed_ranges_separate
+
+    regime = record["regime"]["key"]
+    base = seed_values(record["configs"][regime], metric)
+    out = {}
+    for p in PARTS[1:]:
+        e = record["configs"].get(f"{regime}/{p.key}")
+        if not e or len(e["runs"]) != len(base):
+            continue
+        vals = seed_values(e, metric)
+        out[p.key] = {"what": p.what, "values": vals, "apart": seed_ranges_separate(vals, base),
+                      **paired_test(vals, base)}
+    return out
+
+
+def tuned_rows(record: dict[str, Any]) -> list[list[str]]:
+    """The tuned comparison as table rows: method, configurations tried, the chosen one,
+    its validation score and its honest test scores (mean [min, max] over seeds)."""
+    chosen = tuned_comparison(record)
+    budget = {"cgmvae": len(remedy_configs()), "mlp": len(MLP_GRID), "br": len(BR_GRID)}
+    names = {"cgmvae": "C-GMVAE", "mlp": "MLP", "br": "binary relevance"}
+    rows = []
+    for m, key in chosen.items():
+        e = record["configs"][key]
+        rows.append([names[m], str(budget[m]), f"`{key}`",
+                     f"{mean_of(e, lambda r: r['val_score']):.3f}",
+                     *(_spread(seed_values(e, k)) for k in ("macro_f1", "micro_f1",
+                                                           "hamming_accuracy"))])
+    return rows
+
+
 def _new_record(data: Any, epochs: int, seeds: Sequence[int], device: str) -> dict[str, Any]:
     return {"dataset": data.name, "split": split_description(data), "epochs": epochs,
             "mlp_epochs": MLP_EPOCHS, "seeds": [int(s) for s in seeds], "device": device,
@@ -319,7 +379,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 __all__ = [
     "BR_GRID", "Config", "EPOCHS", "LIVE_UNITS", "MLP_GRID", "PARTS", "REMEDIES", "SEEDS",
     "best_by_validation", "live_regime", "mean_of", "paired_test", "part_configs",
-    "remedy_configs", "run_cgmvae", "run_study", "tuned_comparison",
+    "part_effects", "remedy_configs", "remedy_rows", "run_cgmvae", "run_study", "seed_values",
+    "tuned_comparison", "tuned_rows",
 ]
 
 if __name__ == "__main__":

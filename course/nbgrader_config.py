@@ -21,3 +21,7 @@ c.ClearSolutions.code_stub = {
 # Seconds per cell when autograding: assignment 4 trains a small model (15 epochs on
 # yeast), which takes well under a minute on one CPU thread; keep a wide margin.
 c.Execute.timeout = 600
+
+# A submission whose student deleted a graded test cell gets it back (with a note), so the
+# check still runs and scores; without this the cell's points are silently missing.
+c.OverwriteCells.add_missing_cells = True

@@ -37,7 +37,7 @@ class Assignment:
 
 
 _COMMON_API = ("minicgmvae.__version__", "minicgmvae.get_device", "minicgmvae.checks",
-               "minicgmvae.checks.summary", "minicgmvae.glue.glue")
+               "minicgmvae.checks.summary", "minicgmvae.checks.grading", "minicgmvae.glue.glue")
 
 #: The assignments, in order. ``api`` lists the stable API the course kit relies on.
 ASSIGNMENTS: dict[str, Assignment] = {

@@ -140,20 +140,48 @@ def _scores(y_val: np.ndarray, p_val: np.ndarray, y_test: np.ndarray,
             "honest": {k: float(v) for k, v in honest.metrics.items()}}
 
 
-def run_cgmvae(data: Any, config: Config, seed: int, epochs: int = EPOCHS,
-               device: str = "cpu") -> dict[str, Any]:
-    """Train C-GMVAE once: the record of one seed (scores, diagnostics, seconds)."""
-    import torch
+def fit_config(data: Any, config: Config, seed: int, epochs: int = EPOCHS,
+               device: str = "cpu") -> Any:
+    """Train C-GMVAE in one configuration of the study: the reproduction's settings for
+    ``epochs`` epochs (one cosine cycle), changed by ``config.overrides``.
 
+    Returns:
+        The :class:`~minicgmvae.training.FitResult`.
+    """
     s = paper_settings(data.name, data.n_features, data.n_labels, epochs=epochs, t0=epochs,
                        seed=seed, **config.overrides)
-    result = fit(data, s.model, s.train, device=device, progress=False)
-    out = _scores(data.y_val, predict_proba(result.model, data.x_val), data.y_test,
-                  predict_proba(result.model, data.x_test))
-    dev = next(result.model.parameters()).device
-    out["diagnostics"] = collapse_report(result.model, torch.as_tensor(data.x_test, device=dev))
-    out.update(seed=seed, best_epoch=result.best_epoch, seconds=result.seconds)
+    return fit(data, s.model, s.train, device=device, progress=False)
+
+
+def record_fit(data: Any, result: Any) -> dict[str, Any]:
+    """The record of one trained run: honest scores, diagnostics on the test set, seconds."""
+    import torch
+
+    model = result.model
+    out = _scores(data.y_val, predict_proba(model, data.x_val), data.y_test,
+                  predict_proba(model, data.x_test))
+    dev = next(model.parameters()).device
+    out["diagnostics"] = collapse_report(model, torch.as_tensor(data.x_test, device=dev))
+    out.update(seed=result.train_config.seed, best_epoch=result.best_epoch,
+               seconds=result.seconds)
     return out
+
+
+def run_cgmvae(data: Any, config: Config, seed: int, epochs: int = EPOCHS,
+               device: str = "cpu") -> dict[str, Any]:
+    """Train C-GMVAE once (:func:`fit_config`): the record of that seed (:func:`record_fit`)."""
+    return record_fit(data, fit_config(data, config, seed, epochs, device))
+
+
+def config_by_key(key: str) -> Config:
+    """The study's configuration called ``key`` (a remedy, a part, or a baseline's)."""
+    regimes = [c for c in remedy_configs() if c.key.startswith("nox/")]
+    every = [*remedy_configs(), *(p for r in regimes for p in part_configs(r)),
+             *MLP_GRID, *BR_GRID]
+    for c in every:
+        if c.key == key:
+            return c
+    raise ValueError(f"No configuration {key!r} in the study.")
 
 
 def run_baseline_config(data: Any, config: Config, seed: int, device: str = "cpu"
@@ -245,7 +273,7 @@ def seed_values(entry: dict[str, Any], metric: str) -> list[float]:
     return [float(r["honest"][metric]) for r in entry["runs"]]
 
 
-def _spread(values: Sequence[float]) -> str:
+def spread(values: Sequence[float]) -> str:
     """``mean [min, max]`` with three decimals."""
     return f"{np.mean(values):.3f} [{min(values):.3f}, {max(values):.3f}]"
 
@@ -262,7 +290,7 @@ def remedy_rows(record: dict[str, Any]) -> list[list[str]]:
         rows.append([f"`{c.key}`", f"{diag('active_units'):.1f}",
                      f"{diag('mutual_information'):.2f}", f"{diag('z_effect'):.3f}",
                      f"{mean_of(e, lambda r: r['val_score']):.3f}",
-                     _spread(seed_values(e, "macro_f1")), _spread(seed_values(e, "micro_f1"))])
+                     spread(seed_values(e, "macro_f1")), spread(seed_values(e, "micro_f1"))])
     return rows
 
 
@@ -295,7 +323,7 @@ def tuned_rows(record: dict[str, Any]) -> list[list[str]]:
         e = record["configs"][key]
         rows.append([names[m], str(budget[m]), f"`{key}`",
                      f"{mean_of(e, lambda r: r['val_score']):.3f}",
-                     *(_spread(seed_values(e, k)) for k in ("macro_f1", "micro_f1",
+                     *(spread(seed_values(e, k)) for k in ("macro_f1", "micro_f1",
                                                            "hamming_accuracy"))])
     return rows
 
@@ -378,9 +406,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 __all__ = [
     "BR_GRID", "Config", "EPOCHS", "LIVE_UNITS", "MLP_GRID", "PARTS", "REMEDIES", "SEEDS",
-    "best_by_validation", "live_regime", "mean_of", "paired_test", "part_configs",
-    "part_effects", "remedy_configs", "remedy_rows", "run_cgmvae", "run_study", "seed_values",
-    "tuned_comparison", "tuned_rows",
+    "best_by_validation", "config_by_key", "fit_config", "live_regime", "mean_of",
+    "paired_test", "part_configs", "part_effects", "record_fit", "remedy_configs",
+    "remedy_rows", "run_cgmvae", "run_study", "seed_values", "spread", "tuned_comparison",
+    "tuned_rows",
 ]
 
 if __name__ == "__main__":

@@ -602,3 +602,108 @@ def test_train_data_checks_before_training(capsys, tmp_path):
     assert status == 2 and "--label-columns NAME ... or --n-labels K" in err
     status, _, err = call(["train", "--data", str(bad), "--xml", str(bad)], capsys)
     assert status == 2 and "--xml names the labels of ARFF files" in err
+
+
+# ------------------------------------------------------------------ own data, as it comes
+TINY_NET = ["--set", "embed_dim=8", "--set", "latent_dim=4", "--set", "feature_hidden=8",
+            "--set", "label_hidden=8", "--set", "decoder_hidden=8"]
+
+
+def _tiny_predictor(tmp_path: Path, n_features: int = 3, n_labels: int = 2,
+                    x: np.ndarray | None = None, y: np.ndarray | None = None) -> Path:
+    import minicgmvae as mc
+
+    rng = np.random.default_rng(0)
+    if x is None:
+        x = rng.normal(size=(30, n_features))
+        y = (rng.random((30, n_labels)) < 0.5).astype(int)
+    est = mc.CGMVAEClassifier(embed_dim=8, latent_dim=4, feature_hidden=(8,), label_hidden=(8,),
+                              decoder_hidden=8, epochs=1, device="cpu", random_state=0)
+    return est.fit(x, y).save(tmp_path / "predictor.pt")
+
+
+def test_train_out_naming_an_existing_file_is_one_line_not_a_traceback(capsys, tmp_path):
+    """``train --out`` naming an existing file: one line, status 2 (was FileExistsError)."""
+    data = tmp_path / "mine.csv"
+    data.write_text("a,b,sad\n1,2,0\n3,4,1\n")
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    status, _, err = call(["train", "--data", str(data), "--n-labels", "1", "--out", str(taken)],
+                          capsys)
+    assert status == 2 and err.strip() == (
+        f"error: --out {taken} is a file; give a folder (train writes metrics.json, the "
+        "checkpoints and predictor.pt into it).")
+
+
+def test_predict_out_naming_a_folder_is_one_line_not_a_traceback(capsys, tmp_path):
+    """``predict --out`` naming a folder: one line, status 2 (was IsADirectoryError); a
+    path under a file (an OSError) is one line too."""
+    model = _tiny_predictor(tmp_path)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("f0,f1,f2\n1,2,3\n")
+    args = ["predict", "--model", str(model), "--input", str(rows), "--out"]
+    status, _, err = call([*args, str(tmp_path)], capsys)
+    assert status == 2 and err.strip() == (
+        f"error: --out {tmp_path} is a folder; give the CSV file to write, e.g. --out "
+        f"{tmp_path / 'labels.csv'}.")
+    status, _, err = call([*args, str(rows / "under-a-file.csv")], capsys)  # an OSError
+    assert status == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_train_on_a_pandas_file_without_out_says_so_warns_and_prints_honest_first(
+    capsys, tmp_path
+):
+    """Own data as pandas writes it (index column, True/False labels, one label never
+    present): the index is left out, the empty label is warned by name, ``train`` without
+    ``--out`` says nothing will be saved, the new-data settings are used, and the honest
+    protocol is printed first (the paper's marked as tuned on test)."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(80, 4)), columns=list("abcd"))
+    frame["sad"] = frame["a"] > 0
+    frame["never"] = False
+    frame.to_csv(tmp_path / "mine.csv")  # with pandas' index, the default
+    args = ["train", "--data", str(tmp_path / "mine.csv"), "--label-columns", "sad", "never",
+            "--epochs", "2", "--seeds", "1", "--quiet", "--device", "cpu", *TINY_NET]
+    status, out, err = call(args, capsys)
+    assert status == 0, err
+    assert f"read {tmp_path / 'mine.csv'}: ','-separated; its first column, pandas' index, " \
+           "left out" in err
+    assert "warning: in the training part" in err and "no positive example for 1 label(s): " \
+           "'never'" in err
+    assert "note: no --out, so nothing will be saved" in err
+    assert "the settings for new data" in err and "embedding 8" in err
+    rows = [line for line in out.splitlines() if line.startswith("minicgmvae, ")]
+    assert rows[0].startswith("minicgmvae, honest")
+    assert any(r.startswith("minicgmvae, paper (thresholds tuned on test)") for r in rows)
+
+
+def test_evaluate_accepts_a_predictor_file(capsys, tmp_path, data_env):
+    """``evaluate predictor.pt`` scores the predictor (it used to say the file "may be a
+    bare state_dict or another project's file"); one of another size gets one line."""
+    import minicgmvae as mc
+
+    d = mc.load_dataset("emotions", standardize=False)
+    model = _tiny_predictor(tmp_path, x=d.x_train, y=d.y_train.astype(int))
+    status, out, err = call(["evaluate", str(model), "--dataset", "emotions"], capsys)
+    assert status == 0, err
+    assert "predictor from CGMVAEClassifier" in out and "honest" in out
+    (tmp_path / "small").mkdir()
+    small = _tiny_predictor(tmp_path / "small")
+    status, _, err = call(["evaluate", str(small), "--dataset", "emotions"], capsys)
+    assert status == 2 and "is a predictor of 3 features and 2 labels; 'emotions' has 72" in err
+
+
+def test_patience_on_the_command_line(capsys):
+    """Early stopping from the command line: --patience N or --set patience=N (none: off)."""
+    from minicgmvae.cli import parse_settings
+
+    assert parse_settings(["patience=3"]) == {"patience": 3}
+    assert parse_settings(["patience=none"]) == {"patience": None}
+    status, _, err = call(["train", "--dataset", "emotions", "--patience", "0"], capsys)
+    assert status == 2 and "--patience: must be an integer >= 1" in err
+    status, _, err = call(["train", "--dataset", "emotions", "--set", "patience=0"], capsys)
+    assert status == 2 and "patience must be None or >= 1" in err
+    status, _, err = call(["train", "--dataset", "emotions", "--patience", "2", "--set",
+                           "patience=3"], capsys)
+    assert status == 2 and "Give the patience once" in err

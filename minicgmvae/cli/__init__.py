@@ -67,3 +67,6 @@ def main(argv: list[str] | None = None) -> int:
     except MiniCGMVAEError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path that cannot be read or written: one line, no traceback
+        print(f"error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return 2

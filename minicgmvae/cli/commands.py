@@ -76,6 +76,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     spec = _check_dataset(args.dataset)
     if args.checkpoint.is_dir():
         return _rescore_folder(args)
+    predictor = _read_predictor(args.checkpoint)
+    if predictor is not None:
+        return _evaluate_predictor(args, spec, predictor)
     from ..checkpoint import load_checkpoint, model_from_checkpoint
     from ..config import ModelConfig
     from ..device import get_device
@@ -98,6 +101,51 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(
         f"{args.checkpoint} (trained on {ckpt.get('dataset', '?')}, best epoch "
         f"{ckpt.get('best_epoch')}) on {data.name} test ({len(data.x_test)} samples)"
+    )
+    print(format_table([(p, r["metrics"]) for p, r in protocols.items()]))
+    return 0
+
+
+def _read_predictor(path: Path) -> Any:
+    """The predictor in ``path`` if it holds one (read with ``weights_only=True``), else
+    None: the checkpoint loader then says what the file is."""
+    import torch
+
+    from ..predictor import FORMAT, Predictor
+
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # not ours, or not readable: load_checkpoint words it
+        return None
+    if isinstance(payload, dict) and payload.get("format") == FORMAT:
+        return Predictor.from_payload(payload, str(path))
+    return None
+
+
+def _evaluate_predictor(args: argparse.Namespace, spec: Any, predictor: Any) -> int:
+    """``evaluate predictor.pt``: the predictor's model on the dataset's raw features,
+    standardised as the predictor does."""
+    from dataclasses import replace
+
+    from ..data.datasets import load_dataset
+    from ..errors import DataValueError
+    from ..protocols import format_table
+    from ..studies.experiments import evaluate_model
+
+    if (predictor.n_features, predictor.n_labels) != (spec.n_features, spec.n_labels):
+        raise DataValueError(
+            f"{args.checkpoint} is a predictor of {predictor.n_features} features and "
+            f"{predictor.n_labels} labels; {spec.name!r} has {spec.n_features} and "
+            f"{spec.n_labels}. Evaluate it on the dataset it was trained on, or apply it to "
+            "your own rows with 'predict'."
+        )
+    raw = load_dataset(args.dataset, val_fraction=args.val_fraction, seed=args.split_seed,
+                       standardize=False)
+    parts = {k: predictor.standardize(getattr(raw, k)) for k in ("x_train", "x_val", "x_test")}
+    protocols = evaluate_model(predictor.model, replace(raw, **parts))
+    print(
+        f"{args.checkpoint} (predictor from {predictor.info.get('dataset', '?')}, threshold "
+        f"{predictor.threshold:g}) on {raw.name} test ({len(raw.x_test)} samples)"
     )
     print(format_table([(p, r["metrics"]) for p, r in protocols.items()]))
     return 0

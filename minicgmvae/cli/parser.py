@@ -70,7 +70,22 @@ def _add_train(sub: Any) -> None:
         "--n-labels", type=POSITIVE, help="the number of labels: the last columns (attributes)"
     )
     t.add_argument("--xml", type=Path, help="ARFF: the MULAN .xml file naming the labels")
-    _seed_args(t, None, "epochs (default: the paper setting's)")
+    _seed_args(t, None, "epochs (default: the settings')")
+    t.add_argument(
+        "--settings",
+        choices=("new-data", "paper"),
+        default=None,
+        help="new-data: recommended for your own data (embedding 512, BCE weight 0.1, lr "
+        "1e-3; the default with --data); paper: the reproduction's (embedding 2048, BCE "
+        "weight 0.5; the default with --dataset)",
+    )
+    t.add_argument(
+        "--patience",
+        type=POSITIVE,
+        default=None,
+        help="early stopping: stop after N epochs without a better validation score, "
+        "keeping the best epoch (default: every epoch runs)",
+    )
     t.add_argument(
         "--set",
         action="append",

@@ -43,6 +43,15 @@ def _check_train(args: argparse.Namespace) -> dict[str, Any]:
         overrides["epochs"] = args.epochs
     if args.resume and not args.out:
         raise CommandLineError("--resume continues the checkpoints in --out: give --out.")
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CommandLineError(
+            f"--out {args.out} is a file; give a folder (train writes metrics.json, the "
+            "checkpoints and predictor.pt into it)."
+        )
+    if args.patience is not None:
+        if "patience" in overrides:
+            raise CommandLineError("Give the patience once: --patience or --set patience=...")
+        overrides["patience"] = args.patience
     if (args.dataset is None) == (args.data is None):
         raise CommandLineError("Give --dataset NAME (a registered dataset) or --data FILE.")
     if args.dataset is not None:
@@ -110,6 +119,7 @@ def _load_training_data(args: argparse.Namespace) -> Any:
             n_labels=args.n_labels,
             xml_path=args.xml,
             label_names=args.label_columns,
+            stratify=True,
             **split,
         )
     test = f"--test-data {args.test_data}" if args.test_data else f"{args.test_fraction:g} of it"
@@ -163,18 +173,57 @@ def _save_predictor(result: dict[str, Any], data: Any, out: Path) -> dict[str, A
     return {"file": path.name, "bytes": path.stat().st_size, "threshold": threshold, **info}
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from ..config import paper_settings
+def _settings(args: argparse.Namespace, data: Any, overrides: dict[str, Any]) -> Any:
+    """The reproduction's settings for a registered dataset; for your own data the ones
+    recommended for new data (``minicgmvae.estimator.SETTINGS``, whose comment says why),
+    or the reproduction's with ``--settings paper``."""
+    from dataclasses import fields
 
+    from ..config import ModelConfig, Settings, TrainConfig, paper_settings
+
+    name = args.settings or ("paper" if args.dataset is not None else "new-data")
+    if name == "paper":
+        return paper_settings(data.name, data.n_features, data.n_labels, **overrides)
+    names = {f.name for f in fields(ModelConfig)}
+    model = {k: v for k, v in overrides.items() if k in names}
+    train = {k: v for k, v in overrides.items() if k not in names}
+    note = "the settings for new data (the authors' code defaults); --settings paper: the script's"
+    model_config = ModelConfig(data.n_features, data.n_labels, **model)
+    return Settings(model_config, TrainConfig(**train), note)
+
+
+def _report_data(data: Any, args: argparse.Namespace) -> None:
+    """How an own CSV file was read, and the labels a part lacks, on stderr."""
+    from ..data.values import label_coverage
+
+    csv_info = data.info.get("csv")
+    if csv_info:
+        sep = "tab" if csv_info["delimiter"] == "\t" else repr(csv_info["delimiter"])
+        index = "; its first column, pandas' index, left out" if csv_info["index_column"] else ""
+        print(f"read {args.data}: {sep}-separated{index}", file=sys.stderr)
+    for part, labels in (("training", data.y_train), ("validation", data.y_val)):
+        problem = label_coverage(labels, data.label_names, part)
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
     overrides = _check_train(args)
     from ..studies.experiments import train_seeds
 
     _setup_process(args.threads)
     data = _load_training_data(args)
     _check_split(data, args)
-    s = paper_settings(data.name, data.n_features, data.n_labels, **overrides)
+    _report_data(data, args)
+    s = _settings(args, data, overrides)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     out = Path(args.out) if args.out else None
+    if out is None:
+        print(
+            "note: no --out, so nothing will be saved (no predictor.pt, checkpoints or "
+            "metrics.json); add --out DIR to keep the model.",
+            file=sys.stderr,
+        )
     print(
         f"training C-GMVAE on {data.name}: seeds {seeds}, {s.train.epochs} epochs, "
         f"lr {s.train.lr:g}, embedding {s.model.embed_dim}; {s.note}",
@@ -199,7 +248,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"seed {r['seed']}: best epoch {r['best_epoch']} (val {result['select_by']} "
             f"{r['best_val_score']:.3f}), {r['seconds']:.0f} s"
         )
-    print(summary_table(result))
+    print(summary_table(result, honest_first=args.data is not None))
     if out:
         result["predictor"] = _save_predictor(result, data, out)
         print(
@@ -229,6 +278,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise CommandLineError("--threshold turns probabilities into 0/1 labels; drop --proba.")
     _check_file(args.model, "--model")
     _check_file(args.input, "--input")
+    if args.out is not None and args.out.is_dir():
+        raise CommandLineError(
+            f"--out {args.out} is a folder; give the CSV file to write, e.g. --out "
+            f"{args.out / 'labels.csv'}."
+        )
     from ..data.csvio import read_csv_features
     from ..predictor import load_predictor
 

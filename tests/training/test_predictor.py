@@ -152,7 +152,7 @@ def test_size_at_the_papers_settings(data_env, tmp_path, capsys):
 
 # ------------------------------------------------------------------ DataFrames, by name
 @pytest.fixture(scope="module")
-def named(fitted) -> tuple[Predictor, "object"]:
+def named(fitted) -> tuple[Predictor, object]:
     pd = pytest.importorskip("pandas")
     est, x = fitted
     pred = est.predictor_

@@ -21,8 +21,8 @@ What ``fit`` does, in order:
    (the authors' checkpoint rule).
 4. **Threshold.** With ``threshold=None``, the threshold among 0.1, 0.2, ..., 0.9 that
    maximises ``select_by`` (macro-F1 by default) on the validation rows, ties going to the
-   one closest to 0.5: the rule of the honest protocol
-   (:func:`minicgmvae.protocols.honest_protocol`). With no validation row it is 0.5. A
+   one closest to 0.5: :func:`minicgmvae.protocols.choose_threshold`, the rule of the honest
+   protocol. With no validation row it is 0.5. A
    number given as ``threshold`` is used as it is.
 
 The hyperparameters' defaults are the authors' code defaults, the defaults of
@@ -59,12 +59,12 @@ from .config import KL_ANNEALING, KL_ESTIMATORS, PRIORS, ModelConfig, TrainConfi
 from .data.datasets import from_arrays
 from .data.values import label_coverage
 from .errors import DataValueError
+from .metrics import score_sweep
 from .predictor import Predictor
-from .protocols import honest_protocol
+from .protocols import choose_threshold
 from .training import fit as fit_model
 
-__all__ = ["CGMVAEClassifier", "MODEL_PARAMS", "SETTINGS", "TRAIN_PARAMS", "LabelCoverageWarning",
-           "choose_threshold"]
+__all__ = ["CGMVAEClassifier", "MODEL_PARAMS", "SETTINGS", "TRAIN_PARAMS", "LabelCoverageWarning"]
 
 #: The constructor's arguments that go to :class:`ModelConfig` (the sizes come from the data).
 MODEL_PARAMS: tuple[str, ...] = tuple(
@@ -151,31 +151,6 @@ def _check_label_lists(Y: Any) -> None:
                 "a 0/1 label indicator matrix (n_samples, n_labels). Turn it into one with "
                 "sklearn.preprocessing.MultiLabelBinarizer().fit_transform(Y)."
             ) from None
-
-
-def choose_threshold(y_val: Any, p_val: Any, select_by: str = "macro_f1") -> tuple[float, Any]:
-    """The threshold among 0.1..0.9 that maximises ``select_by`` on validation.
-
-    The honest protocol's rule (:func:`~minicgmvae.protocols.honest_protocol`): ties go to
-    the threshold closest to 0.5, then the lower.
-
-    Args:
-        y_val: the validation rows' 0/1 labels, (N, L).
-        p_val: their predicted probabilities, (N, L).
-        select_by: the metric to maximise: ``"macro_f1"``, ``"micro_f1"`` or
-            ``"example_f1"``.
-
-    Returns:
-        ``(threshold, curve)``, ``curve`` being the validation ``select_by`` at each
-        candidate (a list; ``None`` where undefined).
-
-    Raises:
-        ValueError: ``select_by`` is not a threshold metric.
-        DataValueError: ``select_by`` is undefined at every threshold (see
-            :func:`~minicgmvae.protocols.honest_protocol`).
-    """
-    chosen = honest_protocol(y_val, p_val, y_val, p_val, select_by=select_by)
-    return float(chosen.thresholds[select_by]), chosen.details[f"val_{select_by}"]
 
 
 def _check_indicator(Y: np.ndarray) -> np.ndarray:
@@ -413,8 +388,10 @@ class CGMVAEClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
         if not len(data.x_val):
             return 0.5, None
         p_val = model.predict_proba(torch.from_numpy(data.x_val)).numpy()
+        val = score_sweep(data.y_val, p_val)
         try:
-            return choose_threshold(data.y_val, p_val, self.select_by)
+            curve = [None if np.isnan(v) else float(v) for v in val.curves[self.select_by]]
+            return choose_threshold(val, self.select_by), curve
         except DataValueError:  # select_by undefined at every threshold on validation
             return 0.5, None
 

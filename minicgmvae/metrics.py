@@ -27,6 +27,7 @@ Python floats. Bad inputs raise :class:`~minicgmvae.errors.DataValueError`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,8 @@ __all__ = [
     "precision_at_k",
     "all_metrics",
     "threshold_sweep",
+    "ScoreSweep",
+    "score_sweep",
     "torch_f1_sweep",
     "torch_macro_f1",
 ]
@@ -66,9 +69,7 @@ _MAX_CELLS = 1 << 24
 ArrayLike = np.ndarray | torch.Tensor | Sequence[Any]
 
 
-# --------------------------------------------------------------------------------------------
-# Input checking
-# --------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------ input checks
 def _to_numpy(a: ArrayLike, name: str) -> np.ndarray:
     """Convert ``a`` (array, tensor on any device, nested list) to a numpy array."""
     if isinstance(a, torch.Tensor):
@@ -136,6 +137,12 @@ def _check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) ->
         )
 
 
+def _check_scored(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    y, s = _check_labels(y_true, "y_true"), _check_scores(scores, "scores")
+    _check_same_shape(y, s, "y_true", "scores")
+    return y, s
+
+
 def _check_thresholds(thresholds: ArrayLike) -> np.ndarray:
     t = _to_numpy(thresholds, "thresholds")
     t = np.atleast_1d(t)
@@ -156,9 +163,7 @@ def _check_threshold(threshold: float) -> float:
     return t
 
 
-# --------------------------------------------------------------------------------------------
-# Metrics from counts. Every array may carry leading axes (e.g. one per threshold).
-# --------------------------------------------------------------------------------------------
+# ---------------------- metrics from counts; every array may carry leading axes (thresholds)
 def _metrics_from_predictions(y: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
     """All threshold-dependent metrics for predictions of shape (..., N, L); y is (N, L).
 
@@ -340,9 +345,7 @@ def precision_at_k(y_true: ArrayLike, scores: ArrayLike, k: int = 1) -> float:
         ~minicgmvae.errors.DataValueError: bad labels or scores (not finite, wrong shape), or
             ``k`` outside [1, L].
     """
-    y = _check_labels(y_true, "y_true")
-    s = _check_scores(scores, "scores")
-    _check_same_shape(y, s, "y_true", "scores")
+    y, s = _check_scored(y_true, scores)
     return _precision_at_k(y, s, k)
 
 
@@ -367,9 +370,7 @@ def all_metrics(y_true: ArrayLike, scores: ArrayLike, threshold: float = 0.5) ->
     Raises:
         ~minicgmvae.errors.DataValueError: bad labels, scores or threshold.
     """
-    y = _check_labels(y_true, "y_true")
-    s = _check_scores(scores, "scores")
-    _check_same_shape(y, s, "y_true", "scores")
+    y, s = _check_scored(y_true, scores)
     t = _check_threshold(threshold)
     out = {m: float(v) for m, v in _metrics_from_predictions(y, s >= t).items()}
     for k in _ks_for(y.shape[1]):
@@ -398,16 +399,63 @@ def threshold_sweep(
     Raises:
         ~minicgmvae.errors.DataValueError: bad labels, scores or thresholds.
     """
-    y = _check_labels(y_true, "y_true")
-    s = _check_scores(scores, "scores")
-    _check_same_shape(y, s, "y_true", "scores")
-    t = _check_thresholds(thresholds)
+    y, s = _check_scored(y_true, scores)
+    return _sweep(y, s, _check_thresholds(thresholds))
+
+
+def _sweep(y: np.ndarray, s: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`threshold_sweep` on checked inputs."""
     chunk = max(1, _MAX_CELLS // y.size)
     parts = [
         _metrics_from_predictions(y, s[None, :, :] >= t[i : i + chunk, None, None])
         for i in range(0, t.size, chunk)
     ]
     return {m: np.concatenate([p[m] for p in parts]) for m in THRESHOLD_METRICS}
+
+
+@dataclass(frozen=True)
+class ScoreSweep:
+    """Every metric of one split's scores: each threshold metric at every candidate threshold,
+    and precision@k (which has no threshold), from inputs checked once.
+
+    Attributes:
+        thresholds: the candidate thresholds, (T,) float64, in the order given.
+        curves: ``{metric: (T,) array}`` for the metrics of :data:`THRESHOLD_METRICS`.
+        ranked: ``{"precision_at_k": value}`` for the ``k`` of :func:`all_metrics`.
+        n_labels: L, the number of labels.
+    """
+
+    thresholds: np.ndarray
+    curves: dict[str, np.ndarray]
+    ranked: dict[str, float]
+    n_labels: int
+
+
+def score_sweep(
+    y_true: ArrayLike, scores: ArrayLike, thresholds: ArrayLike = PAPER_THRESHOLDS,
+    ranked: bool = True,
+) -> ScoreSweep:
+    """One pass over a split: the inputs checked once, every threshold metric at every
+    threshold (:func:`threshold_sweep`) and precision@k once; every protocol of
+    :mod:`minicgmvae.protocols` reads its numbers from such sweeps.
+
+    Args:
+        y_true: 0/1 labels, (N, L).
+        scores: finite scores, (N, L).
+        thresholds: (T,) candidate thresholds, any order.
+        ranked: compute precision@k too (a split that only chooses thresholds needs none).
+
+    Returns:
+        The :class:`ScoreSweep`: at threshold ``i`` its curves and ``ranked`` are
+        ``all_metrics(y_true, scores, thresholds[i])``.
+
+    Raises:
+        ~minicgmvae.errors.DataValueError: bad labels, scores or thresholds.
+    """
+    y, s = _check_scored(y_true, scores)
+    t, ks = _check_thresholds(thresholds), (_ks_for(y.shape[1]) if ranked else ())
+    at_k = {f"precision_at_{k}": _precision_at_k(y, s, k) for k in ks}
+    return ScoreSweep(t, _sweep(y, s, t), at_k, int(y.shape[1]))
 
 
 def torch_f1_sweep(

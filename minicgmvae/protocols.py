@@ -36,10 +36,8 @@ from .metrics import (
     PAPER_THRESHOLDS,
     THRESHOLD_METRICS,
     ArrayLike,
-    _check_scores,
-    _check_thresholds,
-    all_metrics,
-    threshold_sweep,
+    ScoreSweep,
+    score_sweep,
 )
 
 __all__ = [
@@ -49,6 +47,7 @@ __all__ = [
     "honest_per_metric_protocol",
     "fixed_threshold",
     "evaluate_both",
+    "choose_threshold",
     "format_table",
     "METRIC_LABELS",
     "markdown_table",
@@ -141,10 +140,96 @@ def _best_index(values: np.ndarray, thresholds: np.ndarray) -> int | None:
     return int(cand[order[0]])
 
 
-def _precision_keys(metrics: Mapping[str, float]) -> list[str]:
-    return [k for k in metrics if k.startswith("precision_at_")]
+def _check_select_by(select_by: str) -> None:
+    if select_by not in THRESHOLD_METRICS:
+        raise ValueError(
+            f"select_by must be one of {THRESHOLD_METRICS} (threshold-dependent metrics); "
+            f"got {select_by!r}."
+        )
 
 
+def choose_threshold(val: ScoreSweep, select_by: str = "macro_f1") -> float:
+    """The threshold that maximises ``select_by`` on validation: the one rule that chooses a
+    threshold, for the honest protocol, the estimator, the saved predictor and the command line.
+
+    Implements the choice of :eq:`eq-honest-protocol`:
+    ``t* = argmax_{t in thresholds} select_by(y_val, scores_val >= t)``; ties go to the
+    threshold closest to 0.5, then to the lower one.
+
+    Args:
+        val: the validation sweep, ``score_sweep(y_val, scores_val, thresholds)``
+            (:func:`~minicgmvae.metrics.score_sweep`).
+        select_by: the metric to maximise, one of :data:`~minicgmvae.metrics.THRESHOLD_METRICS`.
+
+    Returns:
+        The chosen threshold, one of ``val.thresholds``.
+
+    Raises:
+        ValueError: ``select_by`` is not a threshold metric.
+        ~minicgmvae.errors.DataValueError: ``select_by`` is undefined on validation at every
+            threshold.
+    """
+    _check_select_by(select_by)
+    i = _best_index(val.curves[select_by], val.thresholds)
+    if i is None:
+        raise DataValueError(
+            f"Validation {select_by} is undefined at every threshold (e.g. example_f1 when no "
+            "validation sample has a true or predicted label); choose another select_by."
+        )
+    return float(val.thresholds[i])
+
+
+# ------------------------------------------------------------- the rules, read off the sweeps
+def _per_metric_result(protocol: str, chooser: ScoreSweep, test: ScoreSweep,
+                       details: dict[str, Any]) -> ProtocolResult:
+    """Each threshold metric at its own best threshold on ``chooser``'s sweep, read off the
+    ``test`` sweep (``chooser`` is the test sweep itself for the paper's protocol)."""
+    metrics: dict[str, float] = {}
+    chosen: dict[str, float | None] = {}
+    for m in THRESHOLD_METRICS:
+        i = _best_index(chooser.curves[m], chooser.thresholds)
+        metrics[m] = float("nan") if i is None else float(test.curves[m][i])
+        chosen[m] = None if i is None else float(test.thresholds[i])
+    metrics.update(test.ranked)  # precision@k has no threshold
+    chosen.update(dict.fromkeys(test.ranked))
+    details = {**details, "candidate_thresholds": [float(x) for x in test.thresholds]}
+    return ProtocolResult(protocol, metrics, chosen, details=details)
+
+
+def _at_threshold(protocol: str, test: ScoreSweep, threshold: float,
+                  **kw: Any) -> ProtocolResult:
+    """Every metric at one threshold, read off the test sweep (which must hold it)."""
+    i = int(np.flatnonzero(test.thresholds == threshold)[0])
+    metrics = {**{m: float(c[i]) for m, c in test.curves.items()}, **test.ranked}
+    chosen: dict[str, float | None] = {
+        m: (None if m in test.ranked else float(threshold)) for m in metrics
+    }
+    return ProtocolResult(protocol, metrics, chosen, **kw)
+
+
+def _honest(val: ScoreSweep, test: ScoreSweep, select_by: str) -> ProtocolResult:
+    t = choose_threshold(val, select_by)  # validation only: the test labels just score
+    details = {
+        "selected_on": "validation",
+        "candidate_thresholds": [float(x) for x in val.thresholds],
+        f"val_{select_by}": [_json_float(v) for v in val.curves[select_by]],
+    }
+    return _at_threshold("honest", test, t, select_by=select_by, details=details)
+
+
+def _sweeps(y_val: ArrayLike, scores_val: ArrayLike, y_test: ArrayLike, scores_test: ArrayLike,
+            thresholds: Sequence[float]) -> tuple[ScoreSweep, ScoreSweep]:
+    val = score_sweep(y_val, scores_val, thresholds, ranked=False)  # it only chooses
+    test = score_sweep(y_test, scores_test, thresholds)
+    if val.n_labels != test.n_labels:
+        raise DataValueError(
+            f"Validation scores have {val.n_labels} labels but test scores have "
+            f"{test.n_labels}; they must match."
+        )
+    return val, test
+
+
+# ------------------------------------------------------------------------- the protocols
 def paper_protocol(
     y_test: ArrayLike, scores_test: ArrayLike, thresholds: Sequence[float] = PAPER_THRESHOLDS
 ) -> ProtocolResult:
@@ -165,44 +250,8 @@ def paper_protocol(
     Raises:
         ~minicgmvae.errors.DataValueError: bad labels, scores or thresholds.
     """
-    t = _check_thresholds(thresholds)
-    sweep = threshold_sweep(y_test, scores_test, t)
-    best = {m: _best_index(sweep[m], t) for m in THRESHOLD_METRICS}
-    return _per_metric_result("paper", sweep, best, y_test, scores_test, t, {})
-
-
-def _per_metric_result(
-    protocol: str,
-    test_sweep: Mapping[str, np.ndarray],
-    best: Mapping[str, int | None],
-    y_test: ArrayLike,
-    scores_test: ArrayLike,
-    t: np.ndarray,
-    details: dict[str, Any],
-) -> ProtocolResult:
-    """Each metric read off the test sweep at its own threshold index ``best[m]``."""
-    metrics: dict[str, float] = {}
-    chosen: dict[str, float | None] = {}
-    for m, i in best.items():
-        metrics[m] = float("nan") if i is None else float(test_sweep[m][i])
-        chosen[m] = None if i is None else float(t[i])
-    # precision@k does not depend on the threshold: take it from any single evaluation.
-    ranked = all_metrics(y_test, scores_test, float(t[0]))
-    for k in _precision_keys(ranked):
-        metrics[k] = ranked[k]
-        chosen[k] = None
-    details = {**details, "candidate_thresholds": [float(x) for x in t]}
-    return ProtocolResult(protocol, metrics, chosen, details=details)
-
-
-def _single_threshold_result(
-    protocol: str, y_test: ArrayLike, scores_test: ArrayLike, threshold: float, **kw: Any
-) -> ProtocolResult:
-    metrics = all_metrics(y_test, scores_test, threshold)
-    chosen: dict[str, float | None] = {
-        m: (None if m.startswith("precision_at_") else float(threshold)) for m in metrics
-    }
-    return ProtocolResult(protocol, metrics, chosen, **kw)
+    test = score_sweep(y_test, scores_test, thresholds)
+    return _per_metric_result("paper", test, test, {})
 
 
 def honest_protocol(
@@ -215,10 +264,9 @@ def honest_protocol(
 ) -> ProtocolResult:
     """One threshold chosen on validation, applied to the test set for every metric.
 
-    Implements :eq:`eq-honest-protocol`:
-    ``t* = argmax_{t in thresholds} select_by(y_val, scores_val >= t)`` (ties: closest to 0.5,
-    then the lower), then every metric is ``metric(y_test, scores_test >= t*)``. The choice of
-    ``t*`` never sees the test labels.
+    Implements :eq:`eq-honest-protocol`: ``t*`` is :func:`choose_threshold` on the validation
+    sweep (the best ``select_by``; ties: closest to 0.5, then the lower), then every metric is
+    ``metric(y_test, scores_test >= t*)``. The choice of ``t*`` never sees the test labels.
 
     Args:
         y_val: 0/1 validation labels, (N_val, L).
@@ -237,38 +285,8 @@ def honest_protocol(
         ~minicgmvae.errors.DataValueError: bad inputs, validation and test scores with different
             label counts, or a ``select_by`` undefined on validation at every threshold.
     """
-    if select_by not in THRESHOLD_METRICS:
-        raise ValueError(
-            f"select_by must be one of {THRESHOLD_METRICS} (threshold-dependent metrics); "
-            f"got {select_by!r}."
-        )
-    t = _check_thresholds(thresholds)
-    _check_same_labels(scores_val, scores_test)
-    # The choice uses validation only: test labels are not even passed in here.
-    val_curve = threshold_sweep(y_val, scores_val, t)[select_by]
-    i = _best_index(val_curve, t)
-    if i is None:
-        raise DataValueError(
-            f"Validation {select_by} is undefined at every threshold (e.g. example_f1 when no "
-            "validation sample has a true or predicted label); choose another select_by."
-        )
-    details = {
-        "selected_on": "validation",
-        "candidate_thresholds": [float(x) for x in t],
-        f"val_{select_by}": [_json_float(v) for v in val_curve],
-    }
-    return _single_threshold_result(
-        "honest", y_test, scores_test, float(t[i]), select_by=select_by, details=details
-    )
-
-
-def _check_same_labels(scores_val: ArrayLike, scores_test: ArrayLike) -> None:
-    n_val = _check_scores(scores_val, "scores_val").shape[1]
-    n_test = _check_scores(scores_test, "scores_test").shape[1]
-    if n_val != n_test:
-        raise DataValueError(
-            f"Validation scores have {n_val} labels but test scores have {n_test}; they must match."
-        )
+    _check_select_by(select_by)
+    return _honest(*_sweeps(y_val, scores_val, y_test, scores_test, thresholds), select_by)
 
 
 def honest_per_metric_protocol(
@@ -301,13 +319,8 @@ def honest_per_metric_protocol(
         ~minicgmvae.errors.DataValueError: bad inputs, or validation and test scores with
             different label counts.
     """
-    t = _check_thresholds(thresholds)
-    _check_same_labels(scores_val, scores_test)
-    val = threshold_sweep(y_val, scores_val, t)  # chooses
-    test = threshold_sweep(y_test, scores_test, t)  # only scores
-    best = {m: _best_index(val[m], t) for m in THRESHOLD_METRICS}
-    details = {"selected_on": "validation"}
-    return _per_metric_result("honest-per-metric", test, best, y_test, scores_test, t, details)
+    val, test = _sweeps(y_val, scores_val, y_test, scores_test, thresholds)
+    return _per_metric_result("honest-per-metric", val, test, {"selected_on": "validation"})
 
 
 def fixed_threshold(
@@ -326,7 +339,8 @@ def fixed_threshold(
     Raises:
         ~minicgmvae.errors.DataValueError: bad labels, scores or threshold.
     """
-    return _single_threshold_result(f"t={float(threshold):g}", y_test, scores_test, threshold)
+    test = score_sweep(y_test, scores_test, [threshold])
+    return _at_threshold(f"t={float(threshold):g}", test, float(test.thresholds[0]))
 
 
 def evaluate_both(
@@ -337,7 +351,11 @@ def evaluate_both(
     thresholds: Sequence[float] = PAPER_THRESHOLDS,
     select_by: str = "macro_f1",
 ) -> dict[str, ProtocolResult]:
-    """Every protocol of this module, on the same scores.
+    """Every protocol of this module, from one validation sweep and one test sweep.
+
+    Each split's inputs are checked once and swept once over the thresholds (and 0.5, for
+    ``t=0.5``), precision@k is computed once; each protocol is a rule that reads its
+    threshold(s) off those sweeps.
 
     Args:
         y_val: 0/1 validation labels, (N_val, L).
@@ -355,14 +373,28 @@ def evaluate_both(
         ValueError: ``select_by`` is not a threshold metric.
         ~minicgmvae.errors.DataValueError: bad inputs (see :func:`honest_protocol`).
     """
+    _check_select_by(select_by)
+    t = [float(x) for x in np.atleast_1d(np.asarray(thresholds, dtype=np.float64))]
+    extra = [] if 0.5 in t else [0.5]  # t=0.5 reads the same sweep
+    val, test = _sweeps(y_val, scores_val, y_test, scores_test, t + extra)
+    # the tuned protocols choose among the given thresholds only
+    val, tuned = _restrict(val, len(t)), _restrict(test, len(t))
     return {
-        "paper": paper_protocol(y_test, scores_test, thresholds),
-        "honest": honest_protocol(y_val, scores_val, y_test, scores_test, thresholds, select_by),
-        "honest-per-metric": honest_per_metric_protocol(
-            y_val, scores_val, y_test, scores_test, thresholds
+        "paper": _per_metric_result("paper", tuned, tuned, {}),
+        "honest": _honest(val, tuned, select_by),
+        "honest-per-metric": _per_metric_result(
+            "honest-per-metric", val, tuned, {"selected_on": "validation"}
         ),
-        "t=0.5": fixed_threshold(y_test, scores_test, 0.5),
+        "t=0.5": _at_threshold("t=0.5", test, 0.5),
     }
+
+
+def _restrict(sweep: ScoreSweep, n: int) -> ScoreSweep:
+    """The sweep's first ``n`` thresholds."""
+    if n == len(sweep.thresholds):
+        return sweep
+    curves = {m: c[:n] for m, c in sweep.curves.items()}
+    return ScoreSweep(sweep.thresholds[:n], curves, sweep.ranked, sweep.n_labels)
 
 
 def format_table(

@@ -1,73 +1,46 @@
-"""Training C-GMVAE: the authors' optimiser, schedule and checkpoint rule, made fast.
+"""Training C-GMVAE: the authors' optimiser, schedule and checkpoint rule.
 
-The loop, per epoch:
-
-* shuffle the training set and take minibatches of ``batch_size`` (the partial last batch
-  included); each step is one forward pass of both branches, the total objective
-  (model.CGMVAE.loss), and an Adam step with weight decay;
-* step the cosine-annealing-with-warm-restarts schedule once;
-* score the validation set: macro-F1 (by default) at the thresholds 0.1, ..., 0.9, keeping
-  the best of the nine, as the authors do; the epoch with the best score so far wins.
-
-Speed: all data live on the device as two tensors, batches are index slices, and the loss
-terms are accumulated on the device and read once per epoch. Validation is one forward pass
-and a vectorised threshold sweep, not nine calls of a metric library.
+:func:`fit` builds C-GMVAE (seeded), the authors' Adam with weight decay
+(:func:`make_adam`) and their cosine-annealing-with-warm-restarts schedule, and hands them to
+the model-agnostic loop of :mod:`minicgmvae.trainer`, with C-GMVAE's objective as four loss
+terms (:func:`cgmvae_loss_terms`). Per epoch that loop shuffles the training set into
+minibatches (the partial last one included), takes an Adam step per minibatch, steps the
+schedule once, and scores the validation set: macro-F1 (by default) at the thresholds
+0.1, ..., 0.9, keeping the best of the nine, as the authors do; the epoch with the best
+score so far wins.
 """
 
 from __future__ import annotations
 
-import copy
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
-from tqdm.std import tqdm  # a text bar: works in terminals, notebooks and the built book
 
-from .checkpoint import check_state_dict, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
 from .data.datasets import SplitData
 from .device import get_device
-from .errors import CheckpointError, DataValueError
-from .metrics import PAPER_THRESHOLDS, torch_f1_sweep
+from .errors import DataValueError
 from .model import CGMVAE
+from .trainer import (
+    Checkpointing,
+    FitResult,
+    LossTerms,
+    as_tensor,
+    seeded,
+    train_model,
+    train_one_epoch,
+    training_step,
+    validation_score,
+)
 
-
-@dataclass
-class FitResult:
-    """A trained model (best validation weights, eval mode) and how it got there.
-
-    Attributes:
-        model: the network with the weights of the best validation epoch, in eval mode, on
-            the device it was trained on.
-        history: one list per quantity, one entry per epoch: ``"epoch"`` (1-based),
-            ``"lr"`` (the learning rate the epoch trained with), the epoch's mean loss terms
-            ``"loss"``, ``"bce"``, ``"kl"`` and ``"contrastive"`` (:data:`CGMVAE_TERMS`),
-            ``"val_score"`` (the checkpoint rule's score, :func:`validation_score`),
-            ``"seconds"`` (the whole epoch) and ``"val_seconds"`` (its validation part).
-        best_epoch: the 1-based epoch whose weights were kept; 0 if no epoch ran.
-        best_score: that epoch's validation score; NaN if no epoch ran.
-        model_config: the architecture and loss weights the model was built with.
-        train_config: the training settings used.
-        device: the device trained on, as text (``"cpu"``, ``"cuda:0"``, ...).
-        seconds: the wall time of the training loop (checkpoint loading and data transfer
-            to the device excluded).
-        extra: free-form facts a caller may add; :func:`fit` leaves it empty.
-    """
-
-    model: CGMVAE
-    history: dict[str, list[float]]
-    best_epoch: int  # 1-based; 0 if no epoch ran
-    best_score: float
-    model_config: ModelConfig
-    train_config: TrainConfig
-    device: str
-    seconds: float
-    extra: dict[str, Any] = field(default_factory=dict)
+# FitResult, LossTerms, train_one_epoch, training_step and validation_score, imported above
+# from the model-agnostic trainer, keep their old path here; the reference documents them
+# there, once.
+__all__ = ["fit", "predict_proba", "make_adam", "cgmvae_loss_terms", "CGMVAE_TERMS"]
 
 
 def make_adam(model: torch.nn.Module, tc: TrainConfig, device: torch.device) -> torch.optim.Adam:
@@ -94,10 +67,6 @@ def make_adam(model: torch.nn.Module, tc: TrainConfig, device: torch.device) -> 
     return torch.optim.Adam(model.parameters(), **kwargs)
 
 
-def _as_tensor(a: np.ndarray, device: torch.device) -> Tensor:
-    return torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32), device=device)
-
-
 def _check_data(data: SplitData, config: ModelConfig) -> None:
     d, n_labels = np.shape(data.x_train)[1], np.shape(data.y_train)[1]
     if n_labels != config.n_labels or d != config.n_features:
@@ -110,10 +79,6 @@ def _check_data(data: SplitData, config: ModelConfig) -> None:
     if len(data.x_train) == 0:
         raise DataValueError("The training split is empty.")
 
-
-#: The type of a minibatch's loss terms, ``loss_terms(x (B, d), y (B, L)) -> (K,)``; the
-#: first entry is the loss that the step minimises, the others are only reported.
-LossTerms = Callable[[Tensor, Tensor], Tensor]
 
 #: The names of :func:`cgmvae_loss_terms`'s entries, as they appear in ``FitResult.history``.
 CGMVAE_TERMS = ("loss", "bce", "kl", "contrastive")
@@ -140,209 +105,6 @@ def cgmvae_loss_terms(model: CGMVAE) -> LossTerms:
     return terms
 
 
-def training_step(
-    optimizer: torch.optim.Optimizer, loss_terms: LossTerms, x: Tensor, y: Tensor
-) -> Tensor:
-    """One minibatch step: compute the terms, zero the gradients, back-propagate the first
-    term, update the parameters.
-
-    Args:
-        optimizer: the optimiser of the model's parameters (e.g. :func:`make_adam`'s).
-        loss_terms: the minibatch's loss terms (:data:`LossTerms`); the first is minimised.
-        x: the minibatch's features, (B, d), on the model's device.
-        y: its 0/1 labels, (B, L), float.
-
-    Returns:
-        The terms, detached, on the device: (K,).
-    """
-    terms = loss_terms(x, y)
-    optimizer.zero_grad(set_to_none=True)
-    terms[0].backward()
-    optimizer.step()
-    return terms.detach()
-
-
-def train_one_epoch(
-    model: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    x: Tensor,
-    y: Tensor,
-    *,
-    batch_size: int,
-    generator: torch.Generator,
-    loss_terms: LossTerms | None = None,
-) -> Tensor:
-    """One pass over ``(x, y)`` (on the model's device) in shuffled minibatches.
-
-    The order comes from ``generator`` (a CPU generator, so that it does not depend on the
-    device); the last, partial batch is kept. ``loss_terms`` defaults to C-GMVAE's
-    (:func:`cgmvae_loss_terms`); the MLP baselines pass their own.
-
-    Args:
-        model: the network; put in training mode (dropout on).
-        optimizer: the optimiser of its parameters, stepped once per minibatch.
-        x: all training features, (N, d), on the model's device.
-        y: their 0/1 labels, (N, L), float, on the same device.
-        batch_size: samples per minibatch.
-        generator: the CPU random generator that draws the epoch's order.
-        loss_terms: the minibatch's loss terms (:data:`LossTerms`); ``None`` for
-            ``cgmvae_loss_terms(model)``.
-
-    Returns:
-        The terms summed over samples (each batch's mean times its size), on the device:
-        (K,). Divide by ``len(x)`` for the epoch's means; reading it is the epoch's one
-        device-to-host synchronisation.
-    """
-    model.train()
-    loss_terms = loss_terms or cgmvae_loss_terms(model)  # type: ignore[arg-type]
-    sums: Tensor | None = None
-    for idx in torch.randperm(len(x), generator=generator).to(x.device).split(batch_size):
-        terms = len(idx) * training_step(optimizer, loss_terms, x[idx], y[idx])
-        sums = terms if sums is None else sums + terms
-    assert sums is not None, "train_one_epoch needs at least one sample"
-    return sums
-
-
-@dataclass
-class _Run:
-    """What :func:`fit` carries from epoch to epoch (and saves in a checkpoint)."""
-
-    model: CGMVAE
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts
-    shuffle: torch.Generator
-    history: dict[str, list[float]]
-    best_state: dict[str, Tensor]
-    best_score: float = float("-inf")
-    best_epoch: int = 0
-    epoch: int = 0  # epochs done
-
-    def snapshot(self, model_config: ModelConfig, train_config: TrainConfig,
-                 dataset: str) -> dict[str, Any]:
-        """The checkpoint: best and last weights, optimiser, schedule, RNGs, history."""
-        payload = {
-            "model_config": model_config.to_dict(),
-            "train_config": train_config.to_dict(),
-            "dataset": dataset,
-            "state_dict": {k: v.detach().cpu() for k, v in self.best_state.items()},
-            "last_state_dict": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "epoch": self.epoch,
-            "best_epoch": self.best_epoch,
-            "best_score": self.best_score,
-            "history": self.history,
-            "rng_cpu": torch.get_rng_state(),
-            "rng_shuffle": self.shuffle.get_state(),
-        }
-        device = next(self.model.parameters()).device
-        if device.type == "cuda":
-            payload["rng_cuda"] = torch.cuda.get_rng_state(device)
-        return payload
-
-    def restore(self, ckpt: dict[str, Any], model_config: ModelConfig,
-                train_config: TrainConfig, path: Path) -> None:
-        """Continue from a checkpoint written by :meth:`snapshot` with the same settings."""
-        if (ckpt["model_config"] != model_config.to_dict()
-                or ckpt.get("train_config") != train_config.to_dict()):
-            raise CheckpointError(
-                f"Cannot resume from {path}: it was trained with other settings. "
-                "Resume with the same ModelConfig and TrainConfig, or start afresh."
-            )
-        check_state_dict(self.model, ckpt["last_state_dict"], str(path))
-        self.model.load_state_dict(ckpt["last_state_dict"])
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        self.scheduler.load_state_dict(ckpt["scheduler"])
-        self.best_state = ckpt["state_dict"]
-        self.best_score, self.best_epoch = float(ckpt["best_score"]), int(ckpt["best_epoch"])
-        self.epoch = int(ckpt["epoch"])
-        self.history = {k: list(v) for k, v in ckpt["history"].items()}
-        torch.set_rng_state(ckpt["rng_cpu"])
-        self.shuffle.set_state(ckpt["rng_shuffle"])
-        device = next(self.model.parameters()).device
-        if device.type == "cuda" and "rng_cuda" in ckpt:
-            torch.cuda.set_rng_state(ckpt["rng_cuda"], device)
-
-
-_HISTORY_KEYS = ("epoch", "lr", *CGMVAE_TERMS, "val_score", "seconds", "val_seconds")
-
-
-def _start_run(model_config: ModelConfig, train_config: TrainConfig, dev: torch.device) -> _Run:
-    """A fresh model (seeded), Adam, the warm-restart schedule and the shuffling generator."""
-    torch.manual_seed(train_config.seed)
-    model = CGMVAE(model_config).to(dev)
-    optimizer = make_adam(model, train_config, dev)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
-        optimizer, T_0=train_config.t0, T_mult=train_config.t_mult, eta_min=train_config.eta_min
-    )
-    return _Run(
-        model=model,
-        optimizer=optimizer,
-        scheduler=scheduler,
-        shuffle=torch.Generator().manual_seed(train_config.seed),
-        history={k: [] for k in _HISTORY_KEYS},
-        best_state=copy.deepcopy(model.state_dict()),
-    )
-
-
-def validation_score(model: CGMVAE, x_val: Tensor, y_val: Tensor, thresholds: Tensor,
-                     select_by: str) -> float:
-    """The checkpoint rule's score: the best ``select_by`` (e.g. macro-F1) over the
-    thresholds, on the validation set, as the authors select epochs.
-
-    Args:
-        model: the model to score; its feature branch predicts in eval mode
-            (:meth:`~minicgmvae.model.CGMVAE.predict_proba`, which restores the mode after).
-        x_val: validation features, (N, d), on the model's device.
-        y_val: their 0/1 labels, (N, L).
-        thresholds: the thresholds to try, (T,) (:data:`minicgmvae.metrics.PAPER_THRESHOLDS`
-            in :func:`fit`).
-        select_by: ``"macro_f1"``, ``"micro_f1"`` or ``"example_f1"``.
-
-    Returns:
-        The largest of the T scores, as a float.
-    """
-    probs = model.predict_proba(x_val)
-    return float(torch_f1_sweep(y_val, probs, thresholds, select_by).max())
-
-
-def _sweep_thresholds(dev: torch.device) -> Tensor:
-    # float64 thresholds compare exactly like the numpy metrics (MPS has no float64)
-    dtype = torch.float32 if dev.type == "mps" else torch.float64
-    return torch.tensor(PAPER_THRESHOLDS, device=dev, dtype=dtype)
-
-
-def _run_epoch(run: _Run, train: tuple[Tensor, Tensor], val: tuple[Tensor, Tensor],
-               train_config: TrainConfig, thresholds: Tensor) -> None:
-    """Train one epoch, step the schedule, score validation, keep the best weights, and
-    append the epoch to the history."""
-    t0 = time.perf_counter()
-    lr = run.optimizer.param_groups[0]["lr"]
-    begin_epoch = getattr(run.model, "begin_epoch", None)
-    if begin_epoch is not None:  # per-epoch schedules that belong to the model (KL annealing)
-        begin_epoch(run.epoch)
-    sums = train_one_epoch(run.model, run.optimizer, *train, batch_size=train_config.batch_size,
-                           generator=run.shuffle)
-    run.scheduler.step()
-    dev = train[0].device
-    if dev.type == "cuda":  # so that the timings split training from validation
-        torch.cuda.synchronize(dev)
-    t_val = time.perf_counter()
-    if len(val[0]):
-        score = validation_score(run.model, *val, thresholds, train_config.select_by)
-    else:  # no validation set: keep the last epoch
-        score = float(run.epoch)
-    run.epoch += 1
-    if score > run.best_score:
-        run.best_score, run.best_epoch = score, run.epoch
-        run.best_state = {k: v.detach().clone() for k, v in run.model.state_dict().items()}
-    terms = (sums / len(train[0])).tolist()  # the one device-to-host sync of the epoch
-    t_end = time.perf_counter()
-    row = (run.epoch, lr, *terms, score, t_end - t0, t_end - t_val)
-    for key, value in zip(run.history, row):
-        run.history[key].append(value)
-
-
 def fit(
     data: SplitData,
     model_config: ModelConfig | None = None,
@@ -354,6 +116,7 @@ def fit(
     checkpoint_every: int = 0,
     resume: bool = False,
     on_epoch_end: Callable[[int, CGMVAE], None] | None = None,
+    checkpoint_seconds: float = 0.0,
 ) -> FitResult:
     """Train C-GMVAE on ``data`` and return the best-validation model.
 
@@ -365,14 +128,19 @@ def fit(
         device: "auto" (cuda, then mps, then cpu), or a named device.
         progress: show a progress bar over epochs.
         checkpoint_path: where to save the checkpoint (at the end, and every
-            ``checkpoint_every`` epochs if > 0). Written atomically.
-        checkpoint_every: also save the checkpoint after every this many epochs (0: only
-            at the end); needs ``checkpoint_path``.
-        resume: continue from ``checkpoint_path`` if it exists; with the same settings the
-            result equals an uninterrupted run on the CPU, bit for bit.
-        on_epoch_end: called as ``on_epoch_end(epoch, model)`` (1-based epoch) after each
-            epoch's validation, e.g. to record diagnostics. It must not change the model;
-            it runs outside the timed part of the epoch.
+            ``checkpoint_every`` epochs or ``checkpoint_seconds`` of wall time if > 0).
+            Written atomically.
+        checkpoint_every: also save the checkpoint after every this many epochs (0: not by
+            count); needs ``checkpoint_path``.
+        resume: continue from ``checkpoint_path`` if it exists (the same settings give the
+            uninterrupted run's result on the CPU, bit for bit).
+        on_epoch_end: ``on_epoch_end(epoch, model)`` (1-based) after each epoch's validation,
+            outside the timed part, e.g. to record diagnostics; it must not change the model.
+        checkpoint_seconds: also save the checkpoint when this much wall time has passed
+            since the last save (0: not by time), so that a killed run loses at most that much.
+
+    Returns:
+        The :class:`~minicgmvae.trainer.FitResult` (loss terms :data:`CGMVAE_TERMS`).
 
     The seed fixes the weights' initialisation, the shuffling, the dropout masks and the
     samples; on the CPU two runs with the same seed give identical weights. The caller's
@@ -383,65 +151,27 @@ def fit(
     train_config = train_config or TrainConfig()
     _check_data(data, model_config)
     dev = get_device(device)
-    saving = _Checkpointing(
-        Path(checkpoint_path) if checkpoint_path is not None else None, checkpoint_every, resume
-    )
-    with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []):
-        return _fit(data, model_config, train_config, dev, progress, saving, on_epoch_end)
+    path = Path(checkpoint_path) if checkpoint_path is not None else None
+    saving = Checkpointing(path, checkpoint_every, resume, checkpoint_seconds)
+    meta = {"model_config": model_config.to_dict(), "train_config": train_config.to_dict(),
+            "dataset": str(getattr(data, "name", "custom"))}
+    with seeded(train_config.seed, dev):  # the same draws for the weights on every run
+        model = CGMVAE(model_config).to(dev)
+        optimizer, scheduler = _authors_optimiser(model, train_config, dev)
+        result = train_model(
+            model, data, train_config, cgmvae_loss_terms(model), optimizer, scheduler,
+            term_names=CGMVAE_TERMS, checkpointing=saving, meta=meta, progress=progress,
+            desc=f"C-GMVAE {getattr(data, 'name', '')}".strip(), on_epoch_end=on_epoch_end,
+        )
+    result.model_config = model_config
+    return result
 
 
-class _Checkpointing(NamedTuple):
-    """Where :func:`fit` saves its checkpoint, how often, and whether it resumes from it."""
-
-    path: Path | None
-    every: int
-    resume: bool
-
-
-def _fit(data: SplitData, model_config: ModelConfig, train_config: TrainConfig,
-         dev: torch.device, progress: bool, saving: _Checkpointing,
-         on_epoch_end: Callable[[int, CGMVAE], None] | None) -> FitResult:
-    """:func:`fit`'s body, inside the forked random state."""
-    ckpt_path, checkpoint_every = saving.path, saving.every
-    run = _start_run(model_config, train_config, dev)
-    if saving.resume and ckpt_path is not None and ckpt_path.exists():
-        run.restore(load_checkpoint(ckpt_path), model_config, train_config, ckpt_path)
-    train = (_as_tensor(data.x_train, dev), _as_tensor(data.y_train, dev))
-    val = (_as_tensor(data.x_val, dev), _as_tensor(data.y_val, dev))
-    thresholds = _sweep_thresholds(dev)
-    dataset = str(getattr(data, "name", "custom"))
-
-    t_start = time.perf_counter()
-    bar = tqdm(range(run.epoch, train_config.epochs), initial=run.epoch,
-               total=train_config.epochs, disable=not progress,
-               desc=f"C-GMVAE {getattr(data, 'name', '')}".strip(), unit="epoch")
-    for _ in bar:
-        _run_epoch(run, train, val, train_config, thresholds)
-        bar.set_postfix(loss=f"{run.history['loss'][-1]:.3f}",
-                        val=f"{run.history['val_score'][-1]:.3f}",
-                        best=f"{run.best_score:.3f}@{run.best_epoch}")
-        if on_epoch_end is not None:
-            on_epoch_end(run.epoch, run.model)
-        if ckpt_path is not None and checkpoint_every and run.epoch % checkpoint_every == 0:
-            save_checkpoint(ckpt_path, run.snapshot(model_config, train_config, dataset))
-        if train_config.patience and run.epoch - run.best_epoch >= train_config.patience:
-            break  # early stopping: no better validation score for `patience` epochs
-    bar.close()
-
-    if ckpt_path is not None:
-        run.epoch = train_config.epochs
-        save_checkpoint(ckpt_path, run.snapshot(model_config, train_config, dataset))
-    run.model.load_state_dict(run.best_state)
-    run.model.eval()
-    return FitResult(
-        model=run.model,
-        history=run.history,
-        best_epoch=run.best_epoch,
-        best_score=run.best_score if run.best_epoch else float("nan"),
-        model_config=model_config,
-        train_config=train_config,
-        device=str(dev),
-        seconds=time.perf_counter() - t_start,
+def _authors_optimiser(model: CGMVAE, tc: TrainConfig, dev: torch.device) -> tuple[Any, Any]:
+    """:func:`make_adam` and the cosine-annealing-with-warm-restarts schedule."""
+    optimizer = make_adam(model, tc, dev)
+    return optimizer, torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        optimizer, T_0=tc.t0, T_mult=tc.t_mult, eta_min=tc.eta_min
     )
 
 
@@ -462,4 +192,4 @@ def predict_proba(
     """
     dev = next(model.parameters()).device if device is None else get_device(device)
     model = model.to(dev)
-    return model.predict_proba(_as_tensor(x, dev)).cpu().numpy()
+    return model.predict_proba(as_tensor(x, dev)).cpu().numpy()

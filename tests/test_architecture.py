@@ -59,7 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("evaluation", ("metrics", "protocols", "diagnostics")),
-    ("training", ("training", "estimator", "predictor")),
+    ("training", ("trainer", "training", "estimator", "predictor")),
     ("baselines", ("baselines",)),
     ("studies", ("studies",)),
     ("interfaces", ("cli", "__main__", "checks", "__init__")),
@@ -155,7 +155,7 @@ def test_the_layer_check_catches_an_upward_import(tmp_path, monkeypatch):
 MAX_MODULE_LINES = 520
 MAX_FUNCTION_LINES = 60
 LONGER_ON_PURPOSE = {
-    "studies/experiments.py:train_seeds": "39 of its lines document its eleven arguments",
+    "studies/experiments.py:train_seeds": "45 of its lines document its thirteen arguments",
 }
 
 

@@ -1,12 +1,12 @@
 """The plain MLP baseline, trained with BCE or with the asymmetric loss (ASL).
 
-Both train with :func:`minicgmvae.training.train_one_epoch`, the loop that trains C-GMVAE,
-and keep the epoch with the best validation macro-F1 at t = 0.5.
+Both train with :func:`minicgmvae.trainer.train_model`, the loop that trains C-GMVAE, with
+their own optimiser (PyTorch's default Adam, no schedule) and selection (the epoch with the
+best validation macro-F1 at t = 0.5), the settings their stored results were made with.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -15,11 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
-from tqdm.std import tqdm  # a text bar: works in terminals, notebooks and the built book
 
+from ..config import TrainConfig
 from ..device import get_device
-from ..metrics import torch_macro_f1
-from ..training import train_one_epoch
+from ..trainer import seeded, train_model
 from .common import BaselineScores, SplitData, check_splits
 
 
@@ -55,6 +54,22 @@ class MLP(nn.Module):
             Logits, (B, L); ``sigmoid`` gives the probabilities.
         """
         return self.net(x)
+
+    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
+        """Probabilities of every label, in eval mode (the mode is restored after).
+
+        Args:
+            x: features, (B, d).
+
+        Returns:
+            ``sigmoid(logits)``, (B, L).
+        """
+        was_training = self.training
+        self.eval()
+        with torch.no_grad():
+            probs = torch.sigmoid(self(x))
+        self.train(was_training)
+        return probs
 
 
 def mlp_baseline(
@@ -144,60 +159,32 @@ class MLPSettings:
 def _train_mlp_seeded(data: SplitData, settings: MLPSettings, loss_fn: LossFn,
                       device: str | torch.device | None, progress: bool,
                       desc: str) -> BaselineScores:
-    """:func:`_train_mlp` seeded with ``settings.seed``; fork_rng restores the caller's
-    global RNG state afterwards, so the seeding is local to the run."""
+    """The MLP built (seeded with ``settings.seed``; the caller's global RNG state is given
+    back afterwards) and trained by :func:`~minicgmvae.trainer.train_model` minimising
+    ``loss_fn(logits, y)`` per minibatch; the best validation macro-F1 at t = 0.5 (earliest
+    on ties) keeps its weights."""
     dev = get_device(device)
-    fork_devices = [dev.index or 0] if dev.type == "cuda" else []
-    with torch.random.fork_rng(devices=fork_devices):
-        torch.manual_seed(settings.seed)
-        return _train_mlp(data, settings, dev, progress, loss_fn=loss_fn, desc=desc)
+    tc = TrainConfig(lr=settings.lr, epochs=settings.epochs, batch_size=settings.batch_size,
+                     weight_decay=settings.weight_decay, seed=settings.seed)
+    d, n_labels = np.shape(data.x_train)[1], np.shape(data.y_train)[1]
+    with seeded(settings.seed, dev):
+        model = MLP(d, n_labels, settings.hidden, settings.dropout).to(dev)
+        # PyTorch's default Adam and no schedule, as the stored baseline rows were made
+        opt = torch.optim.Adam(model.parameters(), lr=settings.lr,
+                               weight_decay=settings.weight_decay)
 
+        def loss_terms(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return loss_fn(model(x), y).reshape(1)  # (1,): the loss, the one term reported
 
-def _train_mlp(data: SplitData, settings: MLPSettings, dev: torch.device, progress: bool,
-               loss_fn: LossFn, desc: str = "mlp") -> BaselineScores:
-    """The MLP's training: :func:`~minicgmvae.training.train_one_epoch` minimising
-    ``loss_fn(logits, y)`` per minibatch (Adam); the best validation macro-F1 at t = 0.5
-    (earliest on ties) keeps its weights."""
-
-    def tensor(a: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(a, dtype=np.float32), device=dev)
-
-    # Everything lives on the device for the whole run: batches are index slices, no loader.
-    x_tr, y_tr = tensor(data.x_train), tensor(data.y_train)
-    x_va, y_va = tensor(data.x_val), tensor(data.y_val)
-    model = MLP(x_tr.shape[1], y_tr.shape[1], settings.hidden, settings.dropout).to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-    # Shuffling gets its own CPU generator, so the order does not depend on the device.
-    gen = torch.Generator().manual_seed(settings.seed)
-
-    def loss_terms(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return loss_fn(model(x), y).reshape(1)  # (1,): the loss, the one term reported
-
-    best_f1, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())
-    history: list[dict[str, float]] = []
-    bar = tqdm(range(1, settings.epochs + 1), desc=desc, disable=not progress, leave=False)
-    for epoch in bar:
-        total = train_one_epoch(model, opt, x_tr, y_tr, batch_size=settings.batch_size,
-                                generator=gen, loss_terms=loss_terms)
-        model.eval()
-        with torch.no_grad():
-            # on probabilities, exactly as the returned scores will be thresholded
-            val_f1 = float(torch_macro_f1(y_va, torch.sigmoid(model(x_va)), threshold=0.5))
-        history.append({"epoch": epoch, "train_loss": float(total[0]) / len(x_tr),
-                        "val_macro_f1": val_f1})
-        if val_f1 > best_f1:
-            best_f1, best_epoch = val_f1, epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        bar.set_postfix(val_maF1=f"{val_f1:.3f}", best=f"{best_f1:.3f}@{best_epoch}")
-    bar.close()
-
-    model.load_state_dict(best_state)
-    model.eval()
-    with torch.no_grad():
-        val = torch.sigmoid(model(x_va)).cpu().numpy()
-        test = torch.sigmoid(model(tensor(data.x_test))).cpu().numpy()
-    info = {**settings.to_info(), "device": str(dev), "best_epoch": int(best_epoch),
-            "best_val_macro_f1": float(best_f1), "history": history}
+        res = train_model(model, data, tc, loss_terms, opt, None, thresholds=(0.5,),
+                          progress=progress, desc=desc)
+    val, test = (model.predict_proba(torch.as_tensor(np.asarray(a, dtype=np.float32),
+                                                     device=dev)).cpu().numpy()
+                 for a in (data.x_val, data.x_test))
+    history = [{"epoch": e, "train_loss": loss, "val_macro_f1": f1} for e, loss, f1
+               in zip(res.history["epoch"], res.history["loss"], res.history["val_score"])]
+    info = {**settings.to_info(), "device": str(dev), "best_epoch": int(res.best_epoch),
+            "best_val_macro_f1": float(res.best_score), "history": history}
     return BaselineScores(val.astype(np.float32), test.astype(np.float32), info)
 
 

@@ -97,7 +97,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     device = get_device(args.device)
     model = model_from_checkpoint(ckpt, str(args.checkpoint)).to(device)
     data = _load(args)
-    protocols = evaluate_model(model, data)
+    select_by = (ckpt.get("train_config") or {}).get("select_by", "macro_f1")
+    protocols = evaluate_model(model, data, select_by)
     print(
         f"{args.checkpoint} (trained on {ckpt.get('dataset', '?')}, best epoch "
         f"{ckpt.get('best_epoch')}) on {data.name} test ({len(data.x_test)} samples)"

@@ -94,11 +94,23 @@ def _add_train(sub: Any) -> None:
         help="override a ModelConfig/TrainConfig field, e.g. --set prior=standard_normal",
     )
     t.add_argument("--out", default=None, help="folder for metrics.json, checkpoints, predictor")
+    _checkpoint_args(t)
+
+
+def _checkpoint_args(t: argparse.ArgumentParser) -> None:
+    """When ``train --out`` saves each seed's checkpoint (always at the end), and resuming."""
     t.add_argument(
         "--checkpoint-every",
         type=NON_NEGATIVE,
+        default=0,
+        help="with --out: also save each seed's checkpoint every N epochs (0: not by count)",
+    )
+    t.add_argument(
+        "--checkpoint-minutes",
+        type=NON_NEGATIVE,
         default=10,
-        help="with --out: save each seed's checkpoint every N epochs (10; 0: at the end only)",
+        help="with --out: also save each seed's checkpoint after N minutes of training since "
+        "its last save, so --resume loses at most that (10; 0: at the end only)",
     )
     t.add_argument(
         "--resume",

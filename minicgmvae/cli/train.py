@@ -142,33 +142,22 @@ def _check_split(data: Any, args: argparse.Namespace) -> None:
             )
 
 
-def _save_predictor(result: dict[str, Any], data: Any, out: Path) -> dict[str, Any]:
-    """Write ``out/predictor.pt`` from the seed with the best validation score, with the
-    threshold the honest protocol chose on validation for it."""
-    from ..checkpoint import load_checkpoint, model_from_checkpoint
-    from ..config import TrainConfig
+def _save_predictor(best: Any, data: Any, out: Path) -> dict[str, Any]:
+    """Write ``out/predictor.pt`` from the seed with the best validation score (its fit, in
+    memory), with the threshold the honest protocol chose on validation for it."""
     from ..predictor import Predictor
 
-    best = max(result["runs"], key=lambda r: r["best_val_score"])
-    honest = best["protocols"]["honest"]
-    threshold = honest["thresholds"][honest["select_by"]]
-    source = out / f"seed-{best['seed']}.pt"
-    ckpt = load_checkpoint(source)
+    select_by = best.train_config.select_by
+    threshold = best.extra["threshold"]
     info = {
-        "seed": best["seed"],
-        "best_epoch": best["best_epoch"],
-        "best_val_score": best["best_val_score"],
-        "select_by": result["select_by"],
-        "threshold_rule": f"honest protocol: best validation {honest['select_by']} over 0.1..0.9",
-        "checkpoint": source.name,
+        "seed": best.train_config.seed,
+        "best_epoch": best.best_epoch,
+        "best_val_score": best.best_score,
+        "select_by": select_by,
+        "threshold_rule": f"honest protocol: best validation {select_by} over 0.1..0.9",
+        "checkpoint": f"seed-{best.train_config.seed}.pt",
     }
-    predictor = Predictor.from_split_data(
-        model_from_checkpoint(ckpt, str(source)),
-        data,
-        threshold,
-        TrainConfig.from_dict(ckpt["train_config"]),
-        info,
-    )
+    predictor = Predictor.from_split_data(best.model, data, threshold, best.train_config, info)
     path = predictor.save(out / PREDICTOR_FILE)
     return {"file": path.name, "bytes": path.stat().st_size, "threshold": threshold, **info}
 
@@ -240,7 +229,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         note=s.note,
         checkpoint_every=args.checkpoint_every,
         resume=args.resume,
+        checkpoint_seconds=60.0 * args.checkpoint_minutes,
+        keep_best=out is not None,
     )
+    best = result.pop("best_fit", None)
     if args.data is not None:  # the record says which file(s), not "MULAN"
         result["split"]["source"] = data.info["source"]
     for r in result["runs"]:
@@ -250,7 +242,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     print(summary_table(result, honest_first=args.data is not None))
     if out:
-        result["predictor"] = _save_predictor(result, data, out)
+        result["predictor"] = _save_predictor(best, data, out)
         print(
             f"wrote {out / PREDICTOR_FILE} (seed {result['predictor']['seed']}, threshold "
             f"{result['predictor']['threshold']:g})"

@@ -11,6 +11,7 @@ record without training anew.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -29,20 +30,24 @@ from ..provenance import provenance
 from ..training import FitResult, fit, predict_proba
 
 
-def evaluate_model(model: torch.nn.Module, data: Any) -> dict[str, dict[str, Any]]:
+def evaluate_model(
+    model: torch.nn.Module, data: Any, select_by: str = "macro_f1"
+) -> dict[str, dict[str, Any]]:
     """Every protocol for a trained model on ``data``'s validation and test splits.
 
     Args:
         model: a trained :class:`~minicgmvae.model.CGMVAE`.
         data: the dataset (:class:`~minicgmvae.data.datasets.SplitData`).
+        select_by: the validation metric that chooses the honest protocol's threshold (the
+            run's ``TrainConfig.select_by``).
 
     Returns:
         ``{protocol name: ProtocolResult.to_dict()}`` for the protocols of
-        :func:`~minicgmvae.protocols.evaluate_both`.
+        :func:`~minicgmvae.protocols.evaluate_both`, from one validation and one test sweep.
     """
     p_val = predict_proba(model, data.x_val)
     p_test = predict_proba(model, data.x_test)
-    results = evaluate_both(data.y_val, p_val, data.y_test, p_test)
+    results = evaluate_both(data.y_val, p_val, data.y_test, p_test, select_by=select_by)
     return {name: r.to_dict() for name, r in results.items()}
 
 
@@ -70,7 +75,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float
     return out
 
 
-# Over 60 lines only because its docstring documents eleven arguments; the body is 25.
+# Over 60 lines only because its docstring documents thirteen arguments; the body is 30.
 def train_seeds(
     data: Any,
     seeds: list[int] | tuple[int, ...] = (1, 2, 3),
@@ -84,6 +89,8 @@ def train_seeds(
     diagnose: Callable[[torch.nn.Module, Any], dict[str, float]] | None = None,
     checkpoint_every: int = 0,
     resume: bool = False,
+    checkpoint_seconds: float = 0.0,
+    keep_best: bool = False,
 ) -> dict[str, Any]:
     """Train and evaluate once per seed; return per-seed results, a summary and provenance.
 
@@ -103,13 +110,19 @@ def train_seeds(
         diagnose: ``diagnose(model, data) -> dict``, recorded per run under ``"diagnostics"``
             (e.g. :func:`minicgmvae.diagnostics.standard_diagnostics`).
         checkpoint_every: with ``out_dir``, also save each run's checkpoint every this many
-            epochs (0: only at the end; see :func:`~minicgmvae.training.fit`).
+            epochs (0: not by count; see :func:`~minicgmvae.training.fit`).
         resume: with ``out_dir``, continue each run from its checkpoint there if it exists.
+        checkpoint_seconds: with ``out_dir``, also save each run's checkpoint when this much
+            wall time has passed since its last save (0: not by time).
+        keep_best: also return the fit of the seed with the best validation score, in memory.
 
     Returns:
         A JSON-friendly record: the dataset and split, the settings, ``"runs"`` (per seed: best
         epoch, times, history, every protocol), ``"summary"`` (:func:`summarise`), the wall
-        time and :func:`~minicgmvae.provenance.provenance`.
+        time and :func:`~minicgmvae.provenance.provenance`. With ``keep_best``, also
+        ``"best_fit"``: that seed's :class:`~minicgmvae.trainer.FitResult` (not JSON: take
+        it out before writing the record), with ``extra["threshold"]``, the threshold the
+        honest protocol chose for it on validation.
     """
     if model_config is None or train_config is None:
         s = paper_settings(data.name, data.n_features, data.n_labels)
@@ -119,10 +132,17 @@ def train_seeds(
     t0 = time.perf_counter()
     origin = provenance()  # at the start: the code that is imported and run
     last: FitResult | None = None
+    best: FitResult | None = None
     for seed in seeds:
         last = _fit_seed(data, model_config, train_config, int(seed), out_dir, device=device,
-                         progress=progress, checkpoint_every=checkpoint_every, resume=resume)
+                         progress=progress, checkpoint_every=checkpoint_every, resume=resume,
+                         checkpoint_seconds=checkpoint_seconds)
         runs.append(_run_entry(last, data, diagnose))
+        if keep_best and (best is None or last.best_score > best.best_score):
+            honest = runs[-1]["protocols"]["honest"]
+            last.extra["threshold"] = honest["thresholds"][honest["select_by"]]
+            best = last  # only the best seed's model stays in memory
+    kept = {"best_fit": best} if keep_best else {}
     return {
         "dataset": data.name,
         "split": split_description(data),
@@ -134,6 +154,7 @@ def train_seeds(
         "summary": summarise(runs),
         "wall_seconds": time.perf_counter() - t0,
         "provenance": {**origin, "device": last.device if last else None},
+        **kept,
     }
 
 
@@ -147,10 +168,10 @@ def _fit_seed(
 ) -> FitResult:
     """One run of :func:`train_seeds`: ``train_config`` with ``seed``, its checkpoint (and
     resume, snapshots) only when there is an ``out_dir``."""
-    tc = TrainConfig.from_dict({**train_config.to_dict(), "seed": seed})
+    tc = dataclasses.replace(train_config, seed=seed)
     ckpt = Path(out_dir) / f"seed-{seed}.pt" if out_dir is not None else None
     if ckpt is None:
-        fit_options.update(checkpoint_every=0, resume=False)
+        fit_options.update(checkpoint_every=0, resume=False, checkpoint_seconds=0.0)
     return fit(data, model_config, tc, checkpoint_path=ckpt, **fit_options)
 
 
@@ -165,7 +186,7 @@ def _run_entry(
         "best_val_score": res.best_score,
         "seconds": res.seconds,
         "seconds_per_epoch": float(np.mean(res.history["seconds"])),
-        "protocols": evaluate_model(res.model, data),
+        "protocols": evaluate_model(res.model, data, res.train_config.select_by),
         "history": {k: res.history[k] for k in ("loss", "val_score")},
     }
     if diagnose is not None:  # after the protocols, as the stored records were made
@@ -246,7 +267,7 @@ def _rescore_run(record: dict[str, Any], run: dict[str, Any], data: Any, checkpo
             "settings, seed or best epoch differ)."
         )
     model = model_from_checkpoint(ckpt, str(path)).to(dev).eval()
-    scored = evaluate_model(model, data)
+    scored = evaluate_model(model, data, record.get("select_by", "macro_f1"))
     for proto, old in run["protocols"].items():
         new = scored.get(proto)
         same = new is not None and all(

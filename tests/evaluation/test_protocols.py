@@ -197,3 +197,78 @@ def test_format_table():
 def test_bad_input_raises_data_value_error(call):
     with pytest.raises(DataValueError):
         call()
+
+
+# --- one evaluation pass ------------------------------------------------------------------------
+def _val_test(seed=0, n=40, n_labels=7):
+    rng = np.random.default_rng(seed)
+    y = (rng.random((2, n, n_labels)) < 0.3).astype(int)
+    s = np.round(rng.random((2, n, n_labels)), 2)
+    return y[0], s[0], y[1], s[1]
+
+
+def test_a_sweep_holds_all_metrics_at_every_threshold():
+    from minicgmvae.metrics import score_sweep
+
+    y, s, _, _ = _val_test()
+    sweep = score_sweep(y, s)
+    for i, t in enumerate(PAPER_THRESHOLDS):
+        at_t = {**{m: float(c[i]) for m, c in sweep.curves.items()}, **sweep.ranked}
+        assert at_t == all_metrics(y, s, t)
+    assert score_sweep(y, s, ranked=False).ranked == {}
+
+
+def test_every_protocol_comes_from_one_sweep_per_split(monkeypatch):
+    import minicgmvae.metrics as metrics
+
+    calls = {"sweep": 0, "precision": 0, "labels": 0}
+    for name, key in (("_sweep", "sweep"), ("_precision_at_k", "precision"),
+                      ("_check_labels", "labels")):
+        real = getattr(metrics, name)
+
+        def counted(*a, _real=real, _key=key, **k):
+            calls[_key] += 1
+            return _real(*a, **k)
+
+        monkeypatch.setattr(metrics, name, counted)
+    evaluate_both(*_val_test())
+    # one sweep per split; precision@1, @3, @5 on the test split only; labels checked once each
+    assert calls == {"sweep": 2, "precision": 3, "labels": 2}
+
+
+def test_evaluate_both_equals_the_protocols_one_by_one():
+    yv, sv, yt, st = _val_test(3)
+    for select_by in ("macro_f1", "micro_f1", "example_f1"):
+        both = evaluate_both(yv, sv, yt, st, select_by=select_by)
+        alone = {
+            "paper": paper_protocol(yt, st),
+            "honest": honest_protocol(yv, sv, yt, st, select_by=select_by),
+            "honest-per-metric": honest_per_metric_protocol(yv, sv, yt, st),
+            "t=0.5": fixed_threshold(yt, st, 0.5),
+        }
+        assert {k: v.to_dict() for k, v in both.items()} == {
+            k: v.to_dict() for k, v in alone.items()
+        }
+    # thresholds without 0.5: the tuned protocols choose among them only, t=0.5 still scores
+    both = evaluate_both(yv, sv, yt, st, thresholds=(0.2, 0.4))
+    assert set(both["paper"].thresholds.values()) <= {0.2, 0.4, None}
+    assert both["t=0.5"].to_dict() == fixed_threshold(yt, st, 0.5).to_dict()
+
+
+def test_choose_threshold_is_the_honest_rule():
+    from minicgmvae.metrics import score_sweep
+    from minicgmvae.protocols import choose_threshold
+
+    yv, sv, yt, st = _val_test(5)
+    for select_by in THRESHOLD_METRICS:
+        t = choose_threshold(score_sweep(yv, sv), select_by)
+        assert honest_protocol(yv, sv, yt, st, select_by=select_by).thresholds[select_by] == t
+    # ties: closest to 0.5, then the lower
+    y = np.array([[1, 0]])
+    flat = score_sweep(y, np.array([[0.95, 0.05]]))  # every threshold predicts perfectly
+    assert choose_threshold(flat) == 0.5
+    with pytest.raises(ValueError, match="select_by"):
+        choose_threshold(flat, "precision_at_1")
+    nothing = score_sweep(np.zeros((2, 2)), np.zeros((2, 2)))  # example-F1 undefined everywhere
+    with pytest.raises(DataValueError, match="undefined"):
+        choose_threshold(nothing, "example_f1")

@@ -9,6 +9,7 @@ import pytest
 
 from minicgmvae.config import TrainConfig
 from minicgmvae.errors import CheckpointError, DataValueError
+from minicgmvae.studies.experiments import evaluate_model
 
 from helpers.model import small_config, toy_data
 
@@ -64,3 +65,48 @@ def test_merge_seed_records_joins_seeds_of_one_experiment_and_refuses_others():
     other = train_seeds(data, [4], small_config(kl_weight=1.0), tc, device="cpu", progress=False)
     with pytest.raises(ValueError, match="settings"):
         merge_seed_records([a, other])
+
+
+def test_train_seeds_honours_select_by_and_keeps_the_best_fit_in_memory():
+    import numpy as np
+
+    from minicgmvae.studies.experiments import train_seeds
+    from minicgmvae.training import predict_proba
+
+    data = toy_data()
+    tc = TrainConfig(epochs=2, t0=2, select_by="micro_f1")
+    record = train_seeds(data, [1, 2], small_config(), tc, device="cpu", progress=False,
+                         keep_best=True)
+    best = record.pop("best_fit")
+    for run in record["runs"]:  # the honest threshold is chosen by the run's own select_by
+        assert run["protocols"]["honest"]["select_by"] == "micro_f1"
+    chosen = max(record["runs"], key=lambda r: r["best_val_score"])
+    assert best.train_config.seed == chosen["seed"] and best.best_epoch == chosen["best_epoch"]
+    assert best.extra["threshold"] == chosen["protocols"]["honest"]["thresholds"]["micro_f1"]
+    # the kept model is the one scored: its honest numbers come out again
+    again = evaluate_model(best.model, data, "micro_f1")["honest"]
+    assert again == chosen["protocols"]["honest"]
+    assert np.all(np.isfinite(predict_proba(best.model, data.x_test)))
+    assert "best_fit" not in train_seeds(data, [1], small_config(), tc, device="cpu",
+                                         progress=False)
+
+
+def test_a_run_writes_its_checkpoint_once_unless_asked_for_more(tmp_path, monkeypatch):
+    import minicgmvae.trainer as trainer
+    from minicgmvae.studies.experiments import train_seeds
+
+    saved = []
+    real = trainer.save_checkpoint
+    monkeypatch.setattr(trainer, "save_checkpoint", lambda p, x: saved.append(p) or real(p, x))
+    tc = TrainConfig(epochs=4, t0=2)
+    train_seeds(toy_data(), [1], small_config(), tc, device="cpu", progress=False,
+                out_dir=tmp_path / "a", checkpoint_seconds=3600.0)
+    assert saved == [tmp_path / "a" / "seed-1.pt"]  # the final one only
+    saved.clear()
+    train_seeds(toy_data(), [1], small_config(), tc, device="cpu", progress=False,
+                out_dir=tmp_path / "b", checkpoint_every=2)
+    assert len(saved) == 3  # epochs 2 and 4, and the final one
+    saved.clear()
+    train_seeds(toy_data(), [1], small_config(), tc, device="cpu", progress=False,
+                out_dir=tmp_path / "c", checkpoint_seconds=1e-9)
+    assert len(saved) == 5  # every epoch is past the interval, and the final one

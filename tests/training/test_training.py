@@ -71,7 +71,7 @@ def test_checkpoint_round_trip_and_resume(tmp_path):
 
 def _train_two_of_four(data, cfg, path):
     """Run the 4-epoch config but interrupt it after epoch 2 (as a crash would)."""
-    import minicgmvae.training as training
+    import minicgmvae.trainer as training
 
     class Stop(Exception):
         pass

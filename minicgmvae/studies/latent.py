@@ -328,6 +328,32 @@ def tuned_rows(record: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def verdict(record: dict[str, Any], metric: str = "macro_f1") -> dict[str, Any]:
+    """The study's answer on one data set, in numbers (the book's findings page reads it).
+
+    Returns:
+        ``{"live": the live regime's mean, "with_x": the authors' setting with x (mean),
+        "live_vs_x_apart": the decision rule between the two, "parts_apart": how many of
+        the five part comparisons pass the rule, "parts_better": how many of those are
+        better than C-GMVAE, "tuned": {method: mean of its tuned configuration}}``, all
+        on the honest protocol's test ``metric``.
+    """
+    from .ablations import seed_ranges_separate
+
+    live = seed_values(record["configs"][record["regime"]["key"]], metric)
+    with_x = seed_values(record["configs"]["x/authors"], metric)
+    parts = part_effects(record, metric)
+    chosen = tuned_comparison(record)
+    return {
+        "live": float(np.mean(live)), "with_x": float(np.mean(with_x)),
+        "live_vs_x_apart": seed_ranges_separate(live, with_x),
+        "parts_apart": sum(p["apart"] for p in parts.values()),
+        "parts_better": sum(p["apart"] and p["mean_difference"] > 0 for p in parts.values()),
+        "tuned": {m: float(np.mean(seed_values(record["configs"][k], metric)))
+                  for m, k in chosen.items()},
+    }
+
+
 def _new_record(data: Any, epochs: int, seeds: Sequence[int], device: str) -> dict[str, Any]:
     return {"dataset": data.name, "split": split_description(data), "epochs": epochs,
             "mlp_epochs": MLP_EPOCHS, "seeds": [int(s) for s in seeds], "device": device,
@@ -409,7 +435,7 @@ __all__ = [
     "best_by_validation", "config_by_key", "fit_config", "live_regime", "mean_of",
     "paired_test", "part_configs", "part_effects", "record_fit", "remedy_configs",
     "remedy_rows", "run_cgmvae", "run_study", "seed_values", "spread", "tuned_comparison",
-    "tuned_rows",
+    "tuned_rows", "verdict",
 ]
 
 if __name__ == "__main__":

@@ -109,3 +109,20 @@ def test_the_command_line_refuses_to_overwrite(tmp_path):
     p = subprocess.run(cmd, capture_output=True, text=True)
     assert p.returncode == 2 and "--resume" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_the_verdict_applies_the_decision_rule():
+    rec = _record({})
+    seeds = lambda *v: {"runs": [_run(0.5, macro=m) for m in v]}  # noqa: E731
+    rec["regime"] = {"key": "nox/kl_small", "live": True}
+    rec["configs"]["nox/kl_small"] = seeds(0.70, 0.72, 0.71)
+    rec["configs"]["x/authors"] = seeds(0.60, 0.61, 0.62)
+    for i, p in enumerate(latent.PARTS[1:]):
+        vals = (0.80, 0.81, 0.82) if i == 0 else (0.69, 0.71, 0.73)  # one above, four overlap
+        rec["configs"][f"nox/kl_small/{p.key}"] = seeds(*vals)
+    for c in (*MLP_GRID, *BR_GRID):
+        rec["configs"][c.key] = seeds(0.5, 0.5, 0.5)
+    v = latent.verdict(rec)
+    assert v["live"] == pytest.approx(0.71) and v["live_vs_x_apart"]
+    assert (v["parts_apart"], v["parts_better"]) == (1, 1)
+    assert v["tuned"]["mlp"] == pytest.approx(0.5)

@@ -122,7 +122,10 @@ def test_instructor_page_gives_the_points_of_every_check() -> None:
     assert f"{total:g} points" in page
     for command in ("nbgrader generate_assignment", "nbgrader release_assignment",
                     "nbgrader collect", "nbgrader autograde", "nbgrader generate_feedback",
-                    "course/source/", "bash course/release.sh"):
+                    "course/source/", "bash course/release.sh",
+                    # the grading machine: data offline, tampering, time per submission
+                    "## Grading machine", "MINICGMVAE_DATA_DIR", "Missing grade cell",
+                    "has changed", "**How long it takes.**", "s per submission"):
         assert command in page, command
 
 

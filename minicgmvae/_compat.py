@@ -15,45 +15,23 @@ neither PyTorch nor scikit-learn; ``minicgmvae.fit`` imports what ``fit`` needs)
 imports :mod:`minicgmvae.checks` on first use: ``minicgmvae.checks.check_...`` works after a
 plain ``import minicgmvae``.
 
-No public name has been renamed yet, so :data:`RENAMED` is empty.
-
-Moved modules work the same way. When a module moves into a subpackage, add
-``"old": "new"`` to :data:`MOVED` (both dotted from the package, e.g.
-``"datasets": "data.datasets"``). ``import minicgmvae.old`` and ``minicgmvae.old`` then give
-the *same module object* as ``minicgmvae.new`` (so that ``monkeypatch.setattr`` on either
-path acts on the one module), after one ``DeprecationWarning`` per process that names the
-new path; ``python -m minicgmvae.old`` runs the new module's code.
+No public name has been renamed yet, so :data:`RENAMED` is empty. Modules that moved into
+subpackages before the first release keep no old path: nothing released ever used one.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
-import importlib.abc
-import importlib.machinery
 import importlib.util
 import sys
-import types
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 #: Old public name of ``minicgmvae`` -> its replacement, dotted from the package.
 RENAMED: dict[str, str] = {}
-
-#: Old module path of ``minicgmvae`` -> where the module lives now, dotted from the package.
-MOVED: dict[str, str] = {
-    "registry": "data.registry",
-    "download": "data.download",
-    "arffio": "data.arffio",
-    "datasets": "data.datasets",
-    "subsets": "data.subsets",
-    "experiments": "studies.experiments",
-    "ablations": "studies.ablations",
-    "data_efficiency": "studies.data_efficiency",
-    "benchmark": "studies.benchmark",
-    "paper_table": "studies.paper_table",
-    "book_results": "studies.book_results",
-}
 
 #: Submodules that ``minicgmvae.<name>`` imports on first use.
 LAZY_SUBMODULES: tuple[str, ...] = ("checks",)
@@ -82,9 +60,8 @@ def resolve(
 
     In this order: a public name that loads on first use (``lazy_names``: name -> the
     submodule that defines it, dotted from the package; the object is then set on the
-    package, so the next access costs nothing), a lazy submodule, a moved module's old path,
-    a renamed name, any other submodule of the package (``minicgmvae.metrics`` after a plain
-    ``import minicgmvae``).
+    package, so the next access costs nothing), a lazy submodule, a renamed name, any other
+    submodule of the package (``minicgmvae.metrics`` after a plain ``import minicgmvae``).
 
     Args:
         package: the module's ``__name__``.
@@ -102,13 +79,13 @@ def resolve(
     """
     table = RENAMED if renamed is None else renamed
     if lazy_names and name in lazy_names:
-        value = getattr(importlib.import_module(f"{package}.{lazy_names[name]}"), name)
+        home = lazy_names[name]  # "" for a submodule listed as ``from . import name``
+        module = importlib.import_module(f"{package}.{home or name}")
+        value = getattr(module, name) if home else module
         setattr(sys.modules[package], name, value)
         return value
     if name in lazy:
         return importlib.import_module(f"{package}.{name}")
-    if name in MOVED:  # ``package.old`` before any ``import package.old``
-        return _moved_module(package, name)
     if name in table:
         new = table[name]
         warnings.warn(
@@ -122,19 +99,6 @@ def resolve(
     raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
 
-def _moved_module(package: str, name: str) -> Any:
-    """The module at ``package.name``'s new path, after one DeprecationWarning; the old path
-    is then registered, so that later imports of it find the module and do not warn."""
-    new = f"{package}.{MOVED[name]}"
-    warnings.warn(
-        f"{package}.{name} has moved; import {new} instead", DeprecationWarning, stacklevel=4
-    )
-    module = importlib.import_module(new)
-    sys.modules[f"{package}.{name}"] = module
-    setattr(sys.modules[package], name, module)
-    return module
-
-
 def _is_submodule(package: str, name: str) -> bool:
     """Whether ``package.name`` is a submodule that has not been imported yet."""
     if not name.isidentifier() or name.startswith("__"):
@@ -145,66 +109,47 @@ def _is_submodule(package: str, name: str) -> bool:
         return False
 
 
-class _MovedSpec(importlib.machinery.ModuleSpec):
-    """The spec of an old path. Its ``parent`` is the new module's package, so that the
-    module's relative imports resolve when ``python -m <old path>`` runs its code."""
+def read_stub(init_file: str) -> dict[str, str]:
+    """The public names of a package, from the stub beside its ``__init__.py``.
 
-    @property
-    def parent(self) -> str:
-        return self.loader.new.rpartition(".")[0]  # type: ignore[union-attr]
+    Args:
+        init_file: the package's ``__init__.py`` (its ``__file__``); the stub is
+            ``__init__.pyi`` in the same folder.
 
-
-class _MovedModuleLoader(importlib.abc.Loader):
-    """Loads an old module path as the module that now lives at ``new``."""
-
-    def __init__(self, new: str) -> None:
-        self.new = new
-        self._own_spec: importlib.machinery.ModuleSpec | None = None
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
-        # The real module, not a copy. importlib will set its __spec__ to the old path's;
-        # exec_module puts its own back.
-        module = importlib.import_module(self.new)
-        self._own_spec = module.__spec__
-        return module
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        """Nothing to run (the module ran under its new path); restore its own spec."""
-        if self._own_spec is not None:
-            module.__spec__ = self._own_spec
-
-    def get_code(self, fullname: str) -> types.CodeType | None:
-        """The new module's code, for ``python -m <old path>`` (runpy asks for it)."""
-        spec = importlib.util.find_spec(self.new)
-        loader = spec.loader if spec is not None else None
-        return loader.get_code(self.new) if loader is not None else None  # type: ignore[attr-defined]
+    Returns:
+        Each name of the stub's relative imports (``from .metrics import macro_f1 as
+        macro_f1``) -> the submodule that defines it, dotted from the package (``""`` for
+        ``from . import checks as checks``), in the stub's order.
+    """
+    stub = Path(init_file).with_suffix(".pyi")
+    names: dict[str, str] = {}
+    for node in ast.parse(stub.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            for alias in node.names:
+                names[alias.asname or alias.name] = node.module or ""
+    return names
 
 
-class MovedModuleFinder(importlib.abc.MetaPathFinder):
-    """Finds the old paths of moved modules (``package.old`` in ``moved``)."""
+def attach_stub(
+    package: str, init_file: str
+) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str], dict[str, str]]:
+    """A package's ``__getattr__``, ``__dir__`` and ``__all__``, from its stub: every name
+    of the stub loads on first use (:func:`resolve`), and the names are ``__all__``.
 
-    def __init__(self, package: str, moved: Mapping[str, str]) -> None:
-        self.package = package
-        self.moved = dict(moved)
+    Args:
+        package: the package's ``__name__``.
+        init_file: its ``__init__.py`` (its ``__file__``).
 
-    def find_spec(
-        self, fullname: str, path: Any = None, target: Any = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        prefix, _, name = fullname.rpartition(".")
-        if prefix != self.package or name not in self.moved:
-            return None
-        new = f"{self.package}.{self.moved[name]}"
-        warnings.warn(
-            f"{fullname} has moved; import {new} instead",
-            DeprecationWarning,
-            stacklevel=2,  # importlib's own frames are skipped: this names the import line
-        )
-        return _MovedSpec(fullname, _MovedModuleLoader(new))
+    Returns:
+        ``(__getattr__, __dir__, __all__, names)``, ``names`` being :func:`read_stub`'s map.
+    """
+    names = read_stub(init_file)
+    renamed = RENAMED if "." not in package else {}  # old names belong to the top level
 
+    def __getattr__(name: str) -> Any:
+        return resolve(package, name, renamed=renamed, lazy=(), lazy_names=names)
 
-def install_moved_finder(package: str, moved: Mapping[str, str] = MOVED) -> None:
-    """Serve the old paths of ``package``'s moved modules (once per process)."""
-    if not any(
-        isinstance(f, MovedModuleFinder) and f.package == package for f in sys.meta_path
-    ):
-        sys.meta_path.append(MovedModuleFinder(package, moved))
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(names))
+
+    return __getattr__, __dir__, list(names), names

@@ -8,10 +8,9 @@
    in :data:`LONGER_ON_PURPOSE` with the reason.
 3. **The freeze.** The names of ``minicgmvae.__all__``, the module paths that the book's
    chapters and the course assignments import today (with the names they take from each),
-   the course checks' API, and the ``python -m`` entry point. A module that moved into a
-   subpackage is still importable under its old path, as the *same module object*, with one
-   DeprecationWarning that names the new path; the assignments' paths import without any
-   warning.
+   the course checks' API, and the ``python -m`` entry point; the assignments' paths import
+   without any warning. The modules that moved into subpackages before the first release
+   keep no old path (nothing released used one).
 """
 
 from __future__ import annotations
@@ -149,6 +148,69 @@ def test_the_layer_check_catches_an_upward_import(tmp_path, monkeypatch):
     assert layer_of(target) > layer_of(module_name(fake / "data" / "bad.py"))
 
 
+# --- private names ----------------------------------------------------------------------------
+#: Modules of one subpackage that still share private helpers (importer, source): the course
+#: kit's checks and the command line's commands. They are to become public names of the
+#: helper module (scikit-learn's way: a private module, public names); none may be added.
+SHARED_PRIVATE = {
+    ("checks.a1_reparam_kl", "checks.harness"), ("checks.a1_reparam_kl", "checks.judges"),
+    ("checks.a2_mixture_prior", "checks.harness"), ("checks.a2_mixture_prior", "checks.judges"),
+    ("checks.a3_contrastive", "checks.harness"), ("checks.a3_contrastive", "checks.judges"),
+    ("checks.a4_objective_training", "checks.harness"),
+    ("checks.a4_objective_training", "checks.judges"),
+    ("checks.a5_evaluation", "checks.harness"), ("checks.harness", "checks.guard"),
+    ("checks.judges", "checks.harness"), ("cli.commands", "cli.common"),
+    ("cli.train", "cli.common"),
+}
+
+
+def private_imports(path: Path) -> list[tuple[int, str, str]]:
+    """(line, module, name) of every private name ``path`` imports from another package
+    module (``from .common import _load``)."""
+    this = module_name(path)
+    is_pkg = path.name == "__init__.py"
+    base = this.split(".") if is_pkg and this != "__init__" else this.split(".")[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            anchor = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+            source = ".".join([*anchor, *(node.module.split(".") if node.module else [])])
+        elif (node.module or "").startswith("minicgmvae"):
+            source = node.module.partition(".")[2]
+        else:
+            continue
+        found += [(node.lineno, source, a.name) for a in node.names
+                  if a.name.startswith("_") and not a.name.startswith("__") and source != this]
+    return found
+
+
+def test_no_private_name_is_imported_across_modules():
+    found = [
+        f"{path.relative_to(PACKAGE)}:{line}: {name} from {source}"
+        for path in module_files()
+        for line, source, name in private_imports(path)
+        if (module_name(path), source) not in SHARED_PRIVATE
+    ]
+    assert not found, "private names imported from another module:\n" + "\n".join(found)
+
+
+def test_every_shared_private_pair_still_exists():
+    pairs = {(module_name(p), source) for p in module_files() for _, source, _ in
+             private_imports(p)}
+    gone = SHARED_PRIVATE - pairs
+    assert not gone, f"no longer shared, remove from SHARED_PRIVATE: {sorted(gone)}"
+
+
+def test_the_private_check_catches_an_import(tmp_path, monkeypatch):
+    pkg = tmp_path / "minicgmvae"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("from .b import _helper, public\n")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", pkg)
+    assert private_imports(pkg / "a.py") == [(1, "b", "_helper")]
+
+
 # --- sizes ------------------------------------------------------------------------------------
 #: A module a newcomer can read in one sitting, a function at a glance. Longer only with a
 #: reason written here (and in a comment above the function).
@@ -260,28 +322,27 @@ PUBLIC_NAMES = {
     "train_seeds",
 }
 
-#: The module paths that the book and the assignments imported before the package was split
-#: into subpackages, with the names taken from each.
+#: The module paths that the book and the assignments import, with the names taken from each.
 IMPORTED_PATHS: dict[str, list[str]] = {
-    "ablations": ["VARIANTS", "run_ablation", "seed_ranges_separate", "seed_values"],
+    "studies.ablations": ["VARIANTS", "run_ablation", "seed_ranges_separate", "seed_values"],
     "baselines": ["binary_relevance", "run_baseline"],
-    "benchmark": ["matmul_gflops", "profile_step", "summarize_runs"],
-    "book_results": ["describe_provenance", "load_book_result"],
+    "studies.benchmark": ["matmul_gflops", "profile_step", "summarize_runs"],
+    "studies.book_results": ["describe_provenance", "load_book_result"],
     "checkpoint": ["load_checkpoint", "model_from_checkpoint"],
     "config": ["ModelConfig", "TrainConfig", "paper_settings"],
-    "data_efficiency": ["get_cell", "learning_curve", "run_data_efficiency"],
-    "datasets": ["load_dataset", "from_arrays", "MultiLabelData"],
+    "studies.data_efficiency": ["get_cell", "learning_curve", "run_data_efficiency"],
+    "data.datasets": ["load_dataset", "from_arrays", "MultiLabelData"],
     "decoder": ["Decoder"],
     "diagnostics": ["model_latent_usage", "standard_diagnostics"],
     "encoders": ["FeatureEncoder", "LabelEncoder"],
-    "experiments": ["evaluate_model", "merge_seed_records", "train_seeds"],
+    "studies.experiments": ["evaluate_model", "merge_seed_records", "train_seeds"],
     "gaussian": ["log_normal", "log_standard_normal", "reparameterize"],
     "kl": ["kl_gaussians", "kl_monte_carlo"],
     "label_embeddings": ["LabelEmbeddings"],
     "losses": ["bce_from_logits", "contrastive_loss"],
     "metrics": ["MAIN_METRICS", "PAPER_THRESHOLDS", "example_f1"],
     "model": ["CGMVAE"],
-    "paper_table": [
+    "studies.paper_table": [
         "AUTHORS_CODE_ON_MULAN",
         "AUTHORS_CODE_SECONDS_PER_EPOCH",
         "BR_ON_MULAN",
@@ -295,24 +356,13 @@ IMPORTED_PATHS: dict[str, list[str]] = {
         "markdown_table",
         "paper_protocol",
     ],
-    "subsets": ["most_frequent_labels", "training_subset"],
+    "data.subsets": ["most_frequent_labels", "training_subset"],
     "training": ["fit", "make_adam", "predict_proba"],
 }
 
-#: The modules that moved, old path -> new path (both below the package).
-MOVED = {
-    "registry": "data.registry",
-    "download": "data.download",
-    "arffio": "data.arffio",
-    "datasets": "data.datasets",
-    "subsets": "data.subsets",
-    "experiments": "studies.experiments",
-    "ablations": "studies.ablations",
-    "data_efficiency": "studies.data_efficiency",
-    "benchmark": "studies.benchmark",
-    "paper_table": "studies.paper_table",
-    "book_results": "studies.book_results",
-}
+#: The old paths of the modules that moved into subpackages before the first release: gone.
+OLD_PATHS = ("registry", "download", "arffio", "datasets", "subsets", "experiments",
+             "ablations", "data_efficiency", "benchmark", "paper_table", "book_results")
 
 #: What the assignments use: these paths and names import without any warning.
 ASSIGNMENT_API: dict[str, list[str]] = {
@@ -385,56 +435,20 @@ def test_the_paths_the_book_imported_still_import(path):
         assert hasattr(module, name), f"minicgmvae.{path}.{name} is gone"
 
 
-def test_the_moved_table_is_the_one_the_package_serves():
-    from minicgmvae import _compat
-
-    assert _compat.MOVED == MOVED
-
-
-def test_a_moved_module_is_the_same_object_under_its_old_path():
-    # In a fresh interpreter, so that each old path's first import is the one checked.
+def test_the_old_paths_of_moved_modules_are_gone():
     code = f"""
-import importlib, warnings
-warnings.simplefilter("always")
-import minicgmvae
-for old, new in {MOVED!r}.items():
-    with warnings.catch_warnings(record=True) as caught:
-        was = importlib.import_module("minicgmvae." + old)
-        again = importlib.import_module("minicgmvae." + old)
-    now = importlib.import_module("minicgmvae." + new)
-    assert was is again is now is getattr(minicgmvae, old), (old, was, now)
-    assert now.__name__ == now.__spec__.name == "minicgmvae." + new, now.__spec__
-    msgs = [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
-    assert msgs == [f"minicgmvae.{{old}} has moved; import minicgmvae.{{new}} instead"], msgs
+import importlib, minicgmvae
+for old in {OLD_PATHS!r}:
+    try:
+        importlib.import_module("minicgmvae." + old)
+    except ModuleNotFoundError:
+        pass
+    else:
+        raise AssertionError("minicgmvae." + old + " still imports")
+    assert not hasattr(minicgmvae, old), old
 """
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-
-
-def test_attribute_access_to_a_moved_module_warns_once_and_names_the_new_path():
-    code = """
-import warnings
-warnings.simplefilter("always")
-import minicgmvae
-with warnings.catch_warnings(record=True) as caught:
-    a = minicgmvae.download
-    b = minicgmvae.download
-from minicgmvae.data import download
-assert a is b is download
-msgs = [str(w.message) for w in caught]
-assert msgs == ["minicgmvae.download has moved; import minicgmvae.data.download instead"], msgs
-"""
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-
-
-def test_monkeypatching_the_old_path_acts_on_the_new_module(monkeypatch):
-    from minicgmvae.data import download
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        monkeypatch.setattr("minicgmvae.download.DEFAULT_TIMEOUT", 1.5)
-    assert download.DEFAULT_TIMEOUT == 1.5
 
 
 def test_the_assignments_api_imports_without_any_warning():
@@ -448,7 +462,7 @@ def test_the_assignments_api_imports_without_any_warning():
 
 
 # minicgmvae.checks had one too, its own grader, removed before any release: nbgrader grades.
-@pytest.mark.parametrize("module", ["minicgmvae.benchmark"])
+@pytest.mark.parametrize("module", ["minicgmvae.studies.benchmark"])
 def test_python_dash_m_entry_points_still_run(module):
     run = subprocess.run(
         [sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120

@@ -181,3 +181,25 @@ def test_cheating_submissions_score_only_what_they_wrote(offline_course: Path) -
                 expected = (f"`{function}` calls minicgmvae's own version" if how != "stub"
                             else f"`{function}` is not implemented yet")
                 assert expected in error.evalue, (kind, name, error.evalue)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "load_dataset" in str(source_notebook(n))])
+def test_without_the_data_the_setup_cell_says_in_one_line_what_to_set(
+    name: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    setup = next(c.source for c in source_notebook(name).cells
+                 if nbgrader_meta(c).get("grade_id") == "setup")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MINICGMVAE_DATA_MIRROR", "no_proxy", "NO_PROXY")}
+    env.update(MINICGMVAE_DATA_DIR=str(tmp_path), MPLBACKEND="agg",
+               https_proxy="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")
+    run = subprocess.run([sys.executable, "-c", setup], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    last = run.stderr.strip().splitlines()[-1]
+    assert last == ("RuntimeError: yeast could not be loaded: set MINICGMVAE_DATA_DIR (or "
+                    "MINICGMVAE_DATA_MIRROR) to a folder holding yeast/ (the instructor's "
+                    "copy), then restart the kernel"), run.stderr

@@ -203,3 +203,19 @@ def test_without_the_data_the_setup_cell_says_in_one_line_what_to_set(
     assert last == ("RuntimeError: yeast could not be loaded: set MINICGMVAE_DATA_DIR (or "
                     "MINICGMVAE_DATA_MIRROR) to a folder holding yeast/ (the instructor's "
                     "copy), then restart the kernel"), run.stderr
+
+
+def test_the_instructor_pages_grep_flags_tampering_and_no_release() -> None:
+    import re
+
+    page = (COURSE.parent / "book" / "assignments" / "instructor.md").read_text("utf-8")
+    (pattern,) = re.findall(r"grep -lE '([^']+)' submitted/", page)
+    flags = re.compile(pattern)
+    for name in NAMES:
+        for path in (COURSE / "source" / name / f"{name}.ipynb",
+                     COURSE.parent / "book" / "assignments" / f"{name}.ipynb"):
+            assert not flags.search(path.read_text("utf-8")), path
+    for answer in (ENVIRON_OFF, "import sys\nsys.setprofile(None)",
+                   "import minicgmvae.checks as c\nc.grading = lambda: False"):
+        assert flags.search(nbformat.writes(nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell(answer)]))), answer

@@ -62,3 +62,18 @@ def test_submodules_are_attributes_after_a_plain_import():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stderr
+
+
+def test_no_public_name_shadows_a_submodule():
+    # ``from minicgmvae.studies import headline`` must give the module, not a function of it
+    from pathlib import Path
+
+    from minicgmvae._compat import read_stub
+
+    for package in ("minicgmvae", "minicgmvae.data", "minicgmvae.studies"):
+        init = importlib.import_module(package).__file__
+        folder = Path(init).parent
+        submodules = {p.stem for p in folder.glob("*.py")} | {
+            p.name for p in folder.iterdir() if (p / "__init__.py").exists()}
+        shadowing = {n for n, home in read_stub(init).items() if home and n in submodules}
+        assert not shadowing, (package, shadowing)

@@ -1,7 +1,8 @@
 """The studies behind the book's results: seeds, ablations, data efficiency, speed, findings.
 
 The public names of ``minicgmvae.studies``, listed once; each is documented in its module
-(``METHODS`` of ``data_efficiency`` here; ``headline.METHODS`` stays in its module).
+(``METHODS`` of ``data_efficiency`` here; ``headline.METHODS`` and the function
+``headline.headline`` stay in their module, whose names they share).
 """
 # ruff: noqa: I001  (in the order of the modules' own lists)
 
@@ -63,7 +64,6 @@ from .findings import (
 from .headline import (
     HEADLINE_DATASETS as HEADLINE_DATASETS,
     HEADLINE_PROTOCOLS as HEADLINE_PROTOCOLS,
-    headline as headline,
     headline_markdown as headline_markdown,
     headline_table as headline_table,
 )

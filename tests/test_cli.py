@@ -692,6 +692,14 @@ def test_evaluate_accepts_a_predictor_file(capsys, tmp_path, data_env):
     small = _tiny_predictor(tmp_path / "small")
     status, _, err = call(["evaluate", str(small), "--dataset", "emotions"], capsys)
     assert status == 2 and "is a predictor of 3 features and 2 labels; 'emotions' has 72" in err
+    # a file of pickled objects: one line, and no advice to load it with weights_only=False
+    import torch
+
+    torch.save({"format": "x", "code": mc.CGMVAEClassifier}, tmp_path / "pickle.pt")
+    status, _, err = call(["evaluate", str(tmp_path / "pickle.pt"), "--dataset", "emotions"],
+                          capsys)
+    assert status == 2 and "does not load (unpickling them could run code" in err
+    assert "weights_only" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_patience_on_the_command_line(capsys):

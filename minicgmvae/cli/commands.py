@@ -116,7 +116,15 @@ def _read_predictor(path: Path) -> Any:
 
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # not ours, or not readable: load_checkpoint words it
+    except Exception as exc:  # not ours, or not readable: load_checkpoint words it
+        if "Weights only load failed" in str(exc):  # no advice to unpickle it unsafely
+            from ..errors import CheckpointError
+
+            raise CheckpointError(
+                f"Cannot read {path}: it holds Python objects other than tensors, numbers "
+                "and text, which minicgmvae does not load (unpickling them could run code "
+                "from the file). Give a checkpoint or predictor.pt written by minicgmvae."
+            ) from None
         return None
     if isinstance(payload, dict) and payload.get("format") == FORMAT:
         return Predictor.from_payload(payload, str(path))

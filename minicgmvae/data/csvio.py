@@ -30,9 +30,11 @@ the columns asked for, an empty file.
 Why not ``pandas.read_csv``: it would not remove the checks, only move them after the
 parse, where its inferred dtypes have forgotten the line and column of a bad cell (a stray
 word turns a column into text; a short row becomes missing values), so every message would
-need a second pass over the text. Python's ``csv`` reader keeps each row's line number, and
-reads the four datasets in well under the time of one training epoch
-(``tools/csv_bench.py``).
+need a second pass over the text. Python's ``csv`` reader keeps each row's line number. The
+price is speed on large files: MULAN's yeast train file as pandas writes it reads in 0.10 s
+(pandas: 0.02 s), delicious's (12 920 rows, 1 483 columns, 51 MB) in 14 s (pandas: 2.4 s),
+a few epochs of training; a pandas fast path for files without a bad cell, falling back to
+this reader for the message, would remove that cost.
 """
 
 from __future__ import annotations

@@ -133,6 +133,22 @@ def collapse(dataset: str, variant: str = "cgmvae") -> dict[str, float]:
                                              "z_effect_vs_zero")}
 
 
+def kept_alive(dataset: str) -> dict[str, Any]:
+    """The latent-space study's answer on ``dataset`` (:func:`minicgmvae.studies.latent.verdict`
+    of the stored record ``latent/<dataset>.json``): the live regime against the authors'
+    setting, the parts that pass the decision rule, and the tuned methods' macro-F1.
+
+    Args:
+        dataset: ``"yeast"``, ``"scene"`` or ``"emotions"``.
+
+    Returns:
+        The verdict's dict.
+    """
+    from .latent import verdict
+
+    return verdict(load_book_result(f"latent/{dataset}.json"))
+
+
 def ablation_effects(dataset: str, metric: str = "macro_f1",
                      protocol: str = "paper") -> dict[str, dict[str, Any]]:
     """Per variant: mean minus the full model's mean, and whether the two seed ranges
@@ -203,6 +219,7 @@ __all__ = [
     "collapse",
     "delicious_macro_f1",
     "half_data_verdict",
+    "kept_alive",
     "nine_seeds",
     "per_seed",
     "reproduction",

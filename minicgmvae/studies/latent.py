@@ -335,7 +335,8 @@ def verdict(record: dict[str, Any], metric: str = "macro_f1") -> dict[str, Any]:
         ``{"live": the live regime's mean, "with_x": the authors' setting with x (mean),
         "live_vs_x_apart": the decision rule between the two, "parts_apart": how many of
         the five part comparisons pass the rule, "parts_better": how many of those are
-        better than C-GMVAE, "tuned": {method: mean of its tuned configuration}}``, all
+        better than C-GMVAE, "tuned": {method: mean of its tuned configuration},
+        "tuned_apart": {"mlp" or "br": the rule between tuned C-GMVAE and it}}``, all
         on the honest protocol's test ``metric``.
     """
     from .ablations import seed_ranges_separate
@@ -343,14 +344,16 @@ def verdict(record: dict[str, Any], metric: str = "macro_f1") -> dict[str, Any]:
     live = seed_values(record["configs"][record["regime"]["key"]], metric)
     with_x = seed_values(record["configs"]["x/authors"], metric)
     parts = part_effects(record, metric)
-    chosen = tuned_comparison(record)
+    tuned = {m: seed_values(record["configs"][k], metric)
+             for m, k in tuned_comparison(record).items()}
     return {
         "live": float(np.mean(live)), "with_x": float(np.mean(with_x)),
         "live_vs_x_apart": seed_ranges_separate(live, with_x),
         "parts_apart": sum(p["apart"] for p in parts.values()),
         "parts_better": sum(p["apart"] and p["mean_difference"] > 0 for p in parts.values()),
-        "tuned": {m: float(np.mean(seed_values(record["configs"][k], metric)))
-                  for m, k in chosen.items()},
+        "tuned": {m: float(np.mean(tuned[m])) for m in tuned},
+        "tuned_apart": {m: seed_ranges_separate(tuned["cgmvae"], tuned[m])
+                        for m in ("mlp", "br")},
     }
 
 

@@ -126,3 +126,4 @@ def test_the_verdict_applies_the_decision_rule():
     assert v["live"] == pytest.approx(0.71) and v["live_vs_x_apart"]
     assert (v["parts_apart"], v["parts_better"]) == (1, 1)
     assert v["tuned"]["mlp"] == pytest.approx(0.5)
+    assert v["tuned_apart"] == {"mlp": True, "br": True}  # 0.60 or more against 0.5

@@ -134,9 +134,10 @@ def collapse(dataset: str, variant: str = "cgmvae") -> dict[str, float]:
 
 
 def kept_alive(dataset: str) -> dict[str, Any]:
-    """The latent-space study's answer on ``dataset`` (:func:`minicgmvae.studies.latent.verdict`
-    of the stored record ``latent/<dataset>.json``): the live regime against the authors'
-    setting, the parts that pass the decision rule, and the tuned methods' macro-F1.
+    """The latent-space study's answer on ``dataset``
+    (:func:`minicgmvae.studies.latent_results.verdict` of the stored record
+    ``latent/<dataset>.json``): the live regime against the authors' setting, the parts that
+    pass the decision rule, and the tuned methods' macro-F1.
 
     Args:
         dataset: ``"yeast"``, ``"scene"`` or ``"emotions"``.
@@ -144,7 +145,7 @@ def kept_alive(dataset: str) -> dict[str, Any]:
     Returns:
         The verdict's dict.
     """
-    from .latent import verdict
+    from .latent_results import verdict
 
     return verdict(load_book_result(f"latent/{dataset}.json"))
 

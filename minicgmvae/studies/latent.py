@@ -21,7 +21,8 @@ reported beside it (:func:`paired_test`).
 Every run is stored as soon as it ends (:func:`run_study` with ``save``), so a killed study
 resumes where it stopped. Command line::
 
-    python -m minicgmvae.studies.latent --dataset emotions --out minicgmvae/results/latent/emotions.json
+    python -m minicgmvae.studies.latent --dataset emotions \
+        --out minicgmvae/results/latent/emotions.json [--resume]
 """
 
 from __future__ import annotations
@@ -125,7 +126,14 @@ def remedy_configs() -> list[Config]:
 
 
 def part_configs(regime: Config) -> list[Config]:
-    """Part 2's configurations on top of ``regime`` (its key prefixes theirs)."""
+    """Part 2's configurations on top of ``regime`` (its key prefixes theirs).
+
+    Args:
+        regime: the live regime (:func:`live_regime`).
+
+    Returns:
+        One configuration per entry of :data:`PARTS`, the regime's own first.
+    """
     return [Config(f"{regime.key}/{p.key}", f"{p.what}; {regime.what}",
                    {**regime.overrides, **p.overrides}) for p in PARTS]
 
@@ -145,6 +153,13 @@ def fit_config(data: Any, config: Config, seed: int, epochs: int = EPOCHS,
     """Train C-GMVAE in one configuration of the study: the reproduction's settings for
     ``epochs`` epochs (one cosine cycle), changed by ``config.overrides``.
 
+    Args:
+        data: the dataset.
+        config: the configuration (its ``overrides`` are fields of the two configs).
+        seed: the training seed.
+        epochs: the number of epochs (also the cosine cycle's length).
+        device: where to train.
+
     Returns:
         The :class:`~minicgmvae.training.FitResult`.
     """
@@ -154,7 +169,16 @@ def fit_config(data: Any, config: Config, seed: int, epochs: int = EPOCHS,
 
 
 def record_fit(data: Any, result: Any) -> dict[str, Any]:
-    """The record of one trained run: honest scores, diagnostics on the test set, seconds."""
+    """The record of one trained run: honest scores, diagnostics on the test set, seconds.
+
+    Args:
+        data: the dataset it was trained on.
+        result: the :class:`~minicgmvae.training.FitResult`.
+
+    Returns:
+        ``{"val_score", "threshold", "honest", "diagnostics", "seed", "best_epoch",
+        "seconds"}``.
+    """
     import torch
 
     model = result.model
@@ -169,12 +193,33 @@ def record_fit(data: Any, result: Any) -> dict[str, Any]:
 
 def run_cgmvae(data: Any, config: Config, seed: int, epochs: int = EPOCHS,
                device: str = "cpu") -> dict[str, Any]:
-    """Train C-GMVAE once (:func:`fit_config`): the record of that seed (:func:`record_fit`)."""
+    """Train C-GMVAE once (:func:`fit_config`): the record of that seed (:func:`record_fit`).
+
+    Args:
+        data: the dataset.
+        config: the configuration.
+        seed: the training seed.
+        epochs: the number of epochs.
+        device: where to train.
+
+    Returns:
+        The run's record.
+    """
     return record_fit(data, fit_config(data, config, seed, epochs, device))
 
 
 def config_by_key(key: str) -> Config:
-    """The study's configuration called ``key`` (a remedy, a part, or a baseline's)."""
+    """The study's configuration called ``key`` (a remedy, a part, or a baseline's).
+
+    Args:
+        key: e.g. ``"nox/kl_small"`` or ``"nox/kl_small/standard_normal"``.
+
+    Returns:
+        The :class:`Config`.
+
+    Raises:
+        ValueError: no configuration has that key.
+    """
     regimes = [c for c in remedy_configs() if c.key.startswith("nox/")]
     every = [*remedy_configs(), *(p for r in regimes for p in part_configs(r)),
              *MLP_GRID, *BR_GRID]
@@ -223,13 +268,24 @@ def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def mean_of(entry: dict[str, Any], key: Callable[[dict[str, Any]], float]) -> float:
-    """The mean over an entry's runs of ``key(run)``."""
+    """The mean over an entry's runs of ``key(run)``.
+
+    Args:
+        entry: a configuration's entry of a record (with ``"runs"``).
+        key: what to read from a run.
+
+    Returns:
+        The mean, as a float.
+    """
     return float(np.mean([key(r) for r in entry["runs"]]))
 
 
 def live_regime(record: dict[str, Any]) -> tuple[Config, bool]:
     """The regime of part 2: among the remedies without x, those with at least
     :data:`LIVE_UNITS` active units on average; of these, the best mean validation score.
+
+    Args:
+        record: a study record with part 1's runs.
 
     Returns:
         The regime's configuration, and whether it is live (if no remedy keeps a unit alive,
@@ -245,116 +301,46 @@ def live_regime(record: dict[str, Any]) -> tuple[Config, bool]:
 
 
 def best_by_validation(record: dict[str, Any], keys: Iterable[str]) -> str:
-    """Of the configurations ``keys``, the one with the best mean validation score."""
+    """Of the configurations ``keys``, the one with the best mean validation score.
+
+    Args:
+        record: a study record.
+        keys: keys of its configurations.
+
+    Returns:
+        The chosen key.
+    """
     return max(keys, key=lambda k: mean_of(record["configs"][k], lambda r: r["val_score"]))
 
 
-def paired_test(a: Sequence[float], b: Sequence[float]) -> dict[str, float]:
-    """Paired t-test over seeds of two settings: the mean difference a - b and its p-value."""
-    from scipy.stats import ttest_rel
-
-    diff = np.asarray(a, float) - np.asarray(b, float)
-    p = float(ttest_rel(a, b).pvalue) if np.any(diff != diff[0]) else float("nan")
-    return {"mean_difference": float(diff.mean()), "p_value": p}
 
 
 def tuned_comparison(record: dict[str, Any]) -> dict[str, str]:
     """The configuration each method's tuning chose (by mean validation score).
 
     C-GMVAE's budget is part 1's 12 configurations; the MLP's and BR's, their 12 each.
+
+    Args:
+        record: a study record with parts 1 and 3.
+
+    Returns:
+        ``{"cgmvae": key, "mlp": key, "br": key}``.
     """
     keys = {"cgmvae": [c.key for c in remedy_configs()],
             "mlp": [c.key for c in MLP_GRID], "br": [c.key for c in BR_GRID]}
     return {m: best_by_validation(record, ks) for m, ks in keys.items()}
 
 
-def seed_values(entry: dict[str, Any], metric: str) -> list[float]:
-    """One honest test metric of a configuration, one value per seed."""
-    return [float(r["honest"][metric]) for r in entry["runs"]]
 
 
-def spread(values: Sequence[float]) -> str:
-    """``mean [min, max]`` with three decimals."""
-    return f"{np.mean(values):.3f} [{min(values):.3f}, {max(values):.3f}]"
 
 
-def remedy_rows(record: dict[str, Any]) -> list[list[str]]:
-    """Part 1 as table rows: configuration, active units, I(x; z), validation score, and
-    the honest macro- and micro-F1 (mean [min, max] over seeds)."""
-    rows = []
-    for c in remedy_configs():
-        e = record["configs"].get(c.key)
-        if not e or not e["runs"]:
-            continue
-        diag = lambda k: mean_of(e, lambda r: r["diagnostics"][k])  # noqa: E731
-        rows.append([f"`{c.key}`", f"{diag('active_units'):.1f}",
-                     f"{diag('mutual_information'):.2f}", f"{diag('z_effect'):.3f}",
-                     f"{mean_of(e, lambda r: r['val_score']):.3f}",
-                     spread(seed_values(e, "macro_f1")), spread(seed_values(e, "micro_f1"))])
-    return rows
 
 
-def part_effects(record: dict[str, Any], metric: str = "macro_f1") -> dict[str, dict[str, Any]]:
-    """Part 2: each part's configuration against the regime's C-GMVAE (mixture prior with
-    the contrastive loss), by the decision rule (seed ranges apart) and a paired t-test."""
-    from .ablations import seed_ranges_separate
-
-    regime = record["regime"]["key"]
-    base = seed_values(record["configs"][regime], metric)
-    out = {}
-    for p in PARTS[1:]:
-        e = record["configs"].get(f"{regime}/{p.key}")
-        if not e or len(e["runs"]) != len(base):
-            continue
-        vals = seed_values(e, metric)
-        out[p.key] = {"what": p.what, "values": vals, "apart": seed_ranges_separate(vals, base),
-                      **paired_test(vals, base)}
-    return out
 
 
-def tuned_rows(record: dict[str, Any]) -> list[list[str]]:
-    """The tuned comparison as table rows: method, configurations tried, the chosen one,
-    its validation score and its honest test scores (mean [min, max] over seeds)."""
-    chosen = tuned_comparison(record)
-    budget = {"cgmvae": len(remedy_configs()), "mlp": len(MLP_GRID), "br": len(BR_GRID)}
-    names = {"cgmvae": "C-GMVAE", "mlp": "MLP", "br": "binary relevance"}
-    rows = []
-    for m, key in chosen.items():
-        e = record["configs"][key]
-        rows.append([names[m], str(budget[m]), f"`{key}`",
-                     f"{mean_of(e, lambda r: r['val_score']):.3f}",
-                     *(spread(seed_values(e, k)) for k in ("macro_f1", "micro_f1",
-                                                           "hamming_accuracy"))])
-    return rows
 
 
-def verdict(record: dict[str, Any], metric: str = "macro_f1") -> dict[str, Any]:
-    """The study's answer on one data set, in numbers (the book's findings page reads it).
-
-    Returns:
-        ``{"live": the live regime's mean, "with_x": the authors' setting with x (mean),
-        "live_vs_x_apart": the decision rule between the two, "parts_apart": how many of
-        the five part comparisons pass the rule, "parts_better": how many of those are
-        better than C-GMVAE, "tuned": {method: mean of its tuned configuration},
-        "tuned_apart": {"mlp" or "br": the rule between tuned C-GMVAE and it}}``, all
-        on the honest protocol's test ``metric``.
-    """
-    from .ablations import seed_ranges_separate
-
-    live = seed_values(record["configs"][record["regime"]["key"]], metric)
-    with_x = seed_values(record["configs"]["x/authors"], metric)
-    parts = part_effects(record, metric)
-    tuned = {m: seed_values(record["configs"][k], metric)
-             for m, k in tuned_comparison(record).items()}
-    return {
-        "live": float(np.mean(live)), "with_x": float(np.mean(with_x)),
-        "live_vs_x_apart": seed_ranges_separate(live, with_x),
-        "parts_apart": sum(p["apart"] for p in parts.values()),
-        "parts_better": sum(p["apart"] and p["mean_difference"] > 0 for p in parts.values()),
-        "tuned": {m: float(np.mean(tuned[m])) for m in tuned},
-        "tuned_apart": {m: seed_ranges_separate(tuned["cgmvae"], tuned[m])
-                        for m in ("mlp", "br")},
-    }
 
 
 def _new_record(data: Any, epochs: int, seeds: Sequence[int], device: str) -> dict[str, Any]:
@@ -436,9 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 __all__ = [
     "BR_GRID", "Config", "EPOCHS", "LIVE_UNITS", "MLP_GRID", "PARTS", "REMEDIES", "SEEDS",
     "best_by_validation", "config_by_key", "fit_config", "live_regime", "mean_of",
-    "paired_test", "part_configs", "part_effects", "record_fit", "remedy_configs",
-    "remedy_rows", "run_cgmvae", "run_study", "seed_values", "spread", "tuned_comparison",
-    "tuned_rows", "verdict",
+    "part_configs", "record_fit", "remedy_configs", "run_cgmvae", "run_study",
+    "tuned_comparison",
 ]
 
 if __name__ == "__main__":

@@ -117,8 +117,8 @@ def test_z_of_pure_noise_has_no_information_and_no_effect():
 
 def test_z_that_copies_a_feature_is_active_informative_and_used():
     """mu_0 = x_0 with noise sigma = 0.1: one active unit, and the information of a Gaussian
-    channel. For x_0 ~ N(0, 1) and z_0 = x_0 + N(0, 0.01), I(x; z) = 1/2 log(1 + 1 / 0.01) = 2.31 nats;
-    the estimate over 400 samples is close (it cannot exceed log 400 = 5.99)."""
+    channel. For x_0 ~ N(0, 1) and z_0 = x_0 + N(0, 0.01), I(x; z) = 1/2 log(1 + 1 / 0.01)
+    = 2.31 nats; the estimate over 400 samples is close (it cannot exceed log 400 = 5.99)."""
     r = _report_with(_Encoder(3, offset=0.0, scale=1.0, logvar=math.log(0.01)))
     assert r["active_units"] == 1
     assert r["mutual_information"] == pytest.approx(0.5 * math.log(101), abs=0.25)

@@ -16,13 +16,13 @@ from minicgmvae.studies.latent import (
     MLP_GRID,
     Config,
     live_regime,
-    paired_test,
     part_configs,
     remedy_configs,
     run_cgmvae,
     run_study,
     tuned_comparison,
 )
+from minicgmvae.studies.latent_results import paired_test, verdict
 
 from helpers.datasets import toy
 
@@ -122,7 +122,7 @@ def test_the_verdict_applies_the_decision_rule():
         rec["configs"][f"nox/kl_small/{p.key}"] = seeds(*vals)
     for c in (*MLP_GRID, *BR_GRID):
         rec["configs"][c.key] = seeds(0.5, 0.5, 0.5)
-    v = latent.verdict(rec)
+    v = verdict(rec)
     assert v["live"] == pytest.approx(0.71) and v["live_vs_x_apart"]
     assert (v["parts_apart"], v["parts_better"]) == (1, 1)
     assert v["tuned"]["mlp"] == pytest.approx(0.5)

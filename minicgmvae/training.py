@@ -32,9 +32,9 @@ from .trainer import (
     as_tensor,
     seeded,
     train_model,
-    train_one_epoch,
-    training_step,
-    validation_score,
+    train_one_epoch,  # noqa: F401  (kept importable from here: the course checks use it)
+    training_step,  # noqa: F401
+    validation_score,  # noqa: F401
 )
 
 # FitResult, LossTerms, train_one_epoch, training_step and validation_score, imported above

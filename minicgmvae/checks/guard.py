@@ -56,7 +56,7 @@ OWN_VERSIONS: dict[str, tuple[str, ...]] = {
                    "metrics.torch_f1_sweep"),
     # honest_per_metric_protocol with the test set as "validation" is the paper's protocol
     "paper_protocol": ("protocols.paper_protocol", "protocols._per_metric_result"),
-    "honest_protocol": ("protocols.honest_protocol",),
+    "honest_protocol": ("protocols.honest_protocol", "protocols.choose_threshold"),
 }
 
 

@@ -60,7 +60,8 @@ def test_defaults_leave_the_objective_as_the_authors_wrote_it():
     assert model.kl_factor == 1.0
     torch.manual_seed(1)
     t = model.loss(model(x, y), y)
-    expected = cfg.bce_weight * t.bce + cfg.kl_weight * t.kl + cfg.contrastive_weight * t.contrastive
+    expected = (cfg.bce_weight * t.bce + cfg.kl_weight * t.kl
+                + cfg.contrastive_weight * t.contrastive)
     assert torch.equal(t.total, expected)
 
 

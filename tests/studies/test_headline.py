@@ -11,7 +11,7 @@ from minicgmvae.studies.book_results import load_book_result
 def test_headline_reads_nine_seeds_and_three_baseline_seeds(dataset):
     row = headline.headline(dataset, "honest")
     assert set(row) == set(findings.MAIN)
-    for m, r in row.items():
+    for r in row.values():
         assert (r["n_cgmvae"], r["n_mlp"], r["n_br"]) == (9, 3, 3)
         assert r["minus_mlp"] == pytest.approx(r["cgmvae"] - r["mlp"])
         assert r["minus_br"] == pytest.approx(r["cgmvae"] - r["br"])

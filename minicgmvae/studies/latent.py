@@ -49,7 +49,7 @@ from .experiments import split_description
 
 #: The seeds of every configuration.
 SEEDS = (1, 2, 3, 4, 5)
-#: Epochs of every C-GMVAE run: one cosine cycle (t0 = EPOCHS), ending at the smallest rate.
+#: Epochs of every C-GMVAE run, one cosine cycle (t0 = EPOCHS) ending at the smallest rate.
 EPOCHS = 40
 #: Epochs of every MLP run (its best validation epoch is kept, as for C-GMVAE).
 MLP_EPOCHS = 100
@@ -107,7 +107,7 @@ MLP_GRID: tuple[Config, ...] = tuple(
     for h in ((256,), (512,), (512, 256)) for lr in (1e-3, 3e-3) for p in (0.2, 0.5)
 )
 
-#: Binary relevance's 12 configurations: the inverse regularisation C on a log grid.
+#: Binary relevance's 12 configurations, the inverse regularisation C on a log grid.
 BR_GRID: tuple[Config, ...] = tuple(
     Config(f"br/C{c:g}", f"binary relevance, C = {c:g}", {"C": c}, "br")
     for c in np.logspace(-3, 2.5, 12).round(4)

@@ -88,7 +88,7 @@ class CsvTable:
 
     @property
     def separator(self) -> str:
-        """The separator in words, for messages: ``"','"``, ``"';'"``, ``"tab"``."""
+        """How the separator is named in messages (``"','"``, ``"';'"``, ``"tab"``)."""
         return "tab" if self.delimiter == "\t" else repr(self.delimiter)
 
     @property

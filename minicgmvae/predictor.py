@@ -363,9 +363,9 @@ def _unreadable(path: Path, exc: Exception) -> str:
     text = str(exc)
     if "Weights only load failed" in text or "weights_only" in text:
         return (
-            f"Cannot read predictor {path}: it holds Python objects other than tensors, "
-            "numbers and text, which minicgmvae does not load (unpickling them could run code "
-            "from the file). It was not written by minicgmvae: use the predictor.pt that "
+            f"Cannot read predictor {path}: it is corrupt or truncated, or holds Python "
+            "objects other than tensors, numbers and text, which minicgmvae does not load "
+            "(unpickling them could run code from the file). Use the predictor.pt that "
             "'train --out' or CGMVAEClassifier.save writes."
         )
     first = text.splitlines()[0] if text else ""

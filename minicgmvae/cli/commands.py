@@ -121,9 +121,10 @@ def _read_predictor(path: Path) -> Any:
             from ..errors import CheckpointError
 
             raise CheckpointError(
-                f"Cannot read {path}: it holds Python objects other than tensors, numbers "
-                "and text, which minicgmvae does not load (unpickling them could run code "
-                "from the file). Give a checkpoint or predictor.pt written by minicgmvae."
+                f"Cannot read {path}: it is corrupt or truncated, or holds Python objects "
+                "other than tensors, numbers and text, which minicgmvae does not load "
+                "(unpickling them could run code from the file). Give a checkpoint or "
+                "predictor.pt written by minicgmvae."
             ) from None
         return None
     if isinstance(payload, dict) and payload.get("format") == FORMAT:

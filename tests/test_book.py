@@ -38,7 +38,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Pages that need not show a figure: the preface, the instructors' notes, the notation and
 # the bibliography (prose and tables only), and every page of the API reference (generated
 # from docstrings: REFERENCE_PREFIX). Keep this list short.
-PAGES_WITHOUT_FIGURES = {"index", "assignments/instructor", "notation", "bibliography"}
+#: Pages of text and tables: the preface, the instructors' notes, the notation and glossary,
+#: the bibliography, and "When to use C-GMVAE" (a table of relatives and the evidence).
+PAGES_WITHOUT_FIGURES = {"index", "assignments/instructor", "notation", "bibliography",
+                         "when_to_use"}
 REFERENCE_PREFIX = "reference/"
 
 BUILD_TIMEOUT_S = 3600  # every notebook runs; each cell may take up to 900 s (_config.yml)

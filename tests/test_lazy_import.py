@@ -10,6 +10,14 @@ import sys
 import minicgmvae
 
 
+def in_fresh_interpreter(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a new Python, where nothing of the package is imported yet."""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run
+
+
 def test_import_loads_neither_torch_nor_sklearn():
     code = (
         "import sys, minicgmvae\n"
@@ -18,9 +26,7 @@ def test_import_loads_neither_torch_nor_sklearn():
         "assert not heavy, heavy\n"
         "print(minicgmvae.__version__)\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
-    assert run.returncode == 0, run.stderr
+    run = in_fresh_interpreter(code)
     assert run.stdout.strip() == minicgmvae.__version__
 
 
@@ -41,9 +47,7 @@ def test_subpackages_re_export_their_public_names_lazily():
             "from minicgmvae.studies.experiments import train_seeds\n"
             "assert data.load_dataset is load_dataset and studies.train_seeds is train_seeds\n"
             "assert 'load_dataset' in data.__all__ and 'load_dataset' in dir(data)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300)
-    assert run.returncode == 0, run.stderr
+    in_fresh_interpreter(code)
 
 
 def test_dir_and_star_import_list_every_public_name():
@@ -59,9 +63,7 @@ def test_submodules_are_attributes_after_a_plain_import():
             "assert minicgmvae.protocols.__name__ == 'minicgmvae.protocols'\n"
             "try:\n    minicgmvae.no_such_name\nexcept AttributeError as e:\n"
             "    assert 'no_such_name' in str(e)\nelse:\n    raise SystemExit('no error')\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300)
-    assert run.returncode == 0, run.stderr
+    in_fresh_interpreter(code)
 
 
 def test_no_public_name_shadows_a_submodule():

@@ -6,11 +6,12 @@ space"). Four remedies from the literature, each a field of
 
 * a small KL weight ``kl_weight`` (beta << 1; Higgins et al. 2017 raise it, Alemi et al. 2018
   show the rate-distortion trade-off it sets), already a field;
-* KL annealing, :eq:`eq-kl-anneal`: the KL weight is multiplied by a factor c(t) of the epoch
-  t, a linear warm-up c(t) = min(1, t / W) (Bowman et al. 2016) or a cyclical schedule that
-  repeats a warm-up over half of every cycle of C epochs, then holds 1 (Fu et al. 2019)::
+* KL annealing, :eq:`eq-kl-anneal`: the KL weight is multiplied by a factor c(t) of the
+  0-based epoch t, a linear warm-up over W epochs (Bowman et al. 2016) or a cyclical schedule
+  that repeats a warm-up over the first half of every cycle of C epochs, then holds 1
+  (Fu et al. 2019)::
 
-      c(t) = min(1, 2 (t mod C) / C)
+      c_linear(t) = min(1, (t + 1) / W)        c_cyclical(t) = min(1, 2 ((t mod C) + 1) / C)
 
 * free bits, :eq:`eq-free-bits` (Kingma et al. 2016): the KL is not pushed below a floor of
   lambda nats per latent dimension, averaged over the batch. With a closed-form KL the floor
@@ -102,4 +103,4 @@ def min_rate_variance(delta: float) -> float:
     return 0.5 * (lo + hi)
 
 
-__all__ = ["KL_ANNEALING", "free_bits", "kl_anneal_factor", "min_rate_variance"]
+__all__ = ["free_bits", "kl_anneal_factor", "min_rate_variance"]

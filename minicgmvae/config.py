@@ -272,4 +272,7 @@ def paper_settings(dataset: str, n_features: int, n_labels: int, **overrides: An
     return Settings(ModelConfig(**model_kw), TrainConfig(**train_kw), note)
 
 
-__all__ = ["KL_ESTIMATORS", "ModelConfig", "Settings", "TrainConfig", "paper_settings", "replace"]
+__all__ = [
+    "KL_ANNEALING", "KL_ESTIMATORS", "ModelConfig", "Settings", "TrainConfig", "paper_settings",
+    "replace",
+]

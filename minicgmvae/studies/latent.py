@@ -41,7 +41,6 @@ from ..atomic import atomic_write
 from ..baselines import binary_relevance, mlp_baseline
 from ..config import paper_settings
 from ..diagnostics import collapse_report
-from ..metrics import PAPER_THRESHOLDS, threshold_sweep
 from ..protocols import honest_protocol
 from ..provenance import provenance
 from ..training import fit, predict_proba
@@ -143,8 +142,9 @@ def _scores(y_val: np.ndarray, p_val: np.ndarray, y_test: np.ndarray,
     """The honest protocol's test metrics and the validation score that selects configs:
     the best validation macro-F1 over the thresholds (the authors' checkpoint rule)."""
     honest = honest_protocol(y_val, p_val, y_test, p_test)
-    val = threshold_sweep(y_val, p_val, np.asarray(PAPER_THRESHOLDS))["macro_f1"]
-    return {"val_score": float(np.nanmax(val)), "threshold": honest.thresholds["macro_f1"],
+    # the protocol's own validation sweep (undefined thresholds stored as None)
+    val = [v for v in honest.details["val_macro_f1"] if v is not None]
+    return {"val_score": float(max(val)), "threshold": honest.thresholds["macro_f1"],
             "honest": {k: float(v) for k, v in honest.metrics.items()}}
 
 

@@ -146,8 +146,10 @@ def test_notebooks_execute_in_parallel_before_sphinx_reads_them(built_book: Path
     log = re.sub(r"\x1b\[[0-9;]*m", "", (BUILD / "book-build.log").read_text(encoding="utf-8"))
     assert "notebook_cache: executing" in log, "the parallel execution step did not run"
     serial = re.findall(r"(\S+\.ipynb): Executing notebook", log)
+    why = re.findall(r"notebook_cache: (\S+ failed .*)", log)
     assert not serial, (
-        f"myst-nb executed {serial} itself: the parallel step's cache entries did not match"
+        f"myst-nb executed {serial} itself: the parallel step's cache entries did not match. "
+        f"The parallel step said: {why or 'nothing of a failure'}"
     )
     cached = set(re.findall(r"(\S+\.ipynb): Using cached notebook", log))
     assert len(cached) == len([n for n in DOCNAMES if (REPO / "book" / f"{n}.ipynb").exists()])

@@ -201,3 +201,29 @@ def test_worker_executes_one_notebook(tmp_path: Path) -> None:
     executed = nbformat.read(out, as_version=4)
     assert executed.cells[0].outputs[0]["text"] == "42\n"
     json.dumps(result)
+
+
+def test_worker_leaves_its_result_in_a_file(tmp_path: Path) -> None:
+    """The worker's result survives a crash at exit: it is read from a file, not stdout."""
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    src, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, src)
+    assert nc._main([str(src), str(out), "--cwd", str(tmp_path), "--timeout", "60"]) == 0
+    result, why = nc.read_outcome(out, returncode=-11, stderr="Segmentation fault")
+    assert why == "" and result is not None and result["error"] is None
+
+
+def test_outcome_names_why_a_worker_failed(tmp_path: Path) -> None:
+    target = tmp_path / "nb.ipynb"
+    result, why = nc.read_outcome(target, returncode=1, stderr="RuntimeError: Kernel died\n")
+    assert result is None and why == "exit status 1: RuntimeError: Kernel died"
+    nc.result_path(target).write_text(json.dumps(
+        {"seconds": 1.0, "error": "CellExecutionError", "traceback": "..."}))
+    result, why = nc.read_outcome(target, returncode=0, stderr="")
+    assert result is None and why == "CellExecutionError" and why in nc.NOTEBOOK_ERRORS
+    nc.result_path(target).write_text(json.dumps({"seconds": 1.0, "error": None}))
+    result, why = nc.read_outcome(target, returncode=0, stderr="")  # the notebook is missing
+    assert result is None and "no executed notebook" in why

@@ -22,8 +22,10 @@ missing, one notebook at a time. This extension adds two things:
    and stored in the cache. myst-nb then finds every page there. ``threads`` is
    ``$OMP_NUM_THREADS`` (default 1: the stored runs were made with one thread, and chapter 8
    compares bit for bit); ``jobs`` is ``$MINICGMVAE_BOOK_JOBS``, by default the usable cores
-   divided by ``threads``, so that threads never outnumber the cores. A notebook that fails is
-   not stored: myst-nb executes it again and reports the error as before (a failed build).
+   divided by ``threads``, so that threads never outnumber the cores. A notebook whose cell
+   fails is not stored: myst-nb executes it again and reports the error as before (a failed
+   build). A worker that fails otherwise (a kernel that did not start or died, a process that
+   crashed) is run once more first, and the log says why.
 
 Each build that executes notebooks writes ``<build>/.jupyter_cache/last-run.json``: the
 fingerprint, jobs, threads, and every executed notebook's wall time (``tools/book_bench.py``
@@ -199,8 +201,40 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-errors", action="store_true")
     args = parser.parse_args(argv)
     result = execute_one(args.source, args.target, args.cwd, args.timeout, args.allow_errors)
+    # The result goes to a file as well as to stdout: a process that crashes while it shuts
+    # its kernel down, after the notebook has run and been written, still reports it.
+    staged = result_path(args.target)
+    staged.with_suffix(".tmp").write_text(json.dumps(result), encoding="utf-8")
+    os.replace(staged.with_suffix(".tmp"), staged)
     print(json.dumps(result))
     return 0
+
+
+def result_path(target: Path) -> Path:
+    """Where the worker writing ``target`` leaves its JSON result."""
+    return target.with_name(target.name + ".result.json")
+
+
+def read_outcome(target: Path, returncode: int, stderr: str) -> tuple[dict | None, str]:
+    """What a worker reported: ``(result, "")`` when it ran the notebook through and wrote it,
+    else ``(None, why)``; ``why`` names a cell error, or the exit status and the end of
+    stderr."""
+    try:
+        result = json.loads(result_path(target).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        result = None
+    if result is None:
+        tail = stderr.strip()[-2000:]
+        return None, f"exit status {returncode}" + (f": {tail}" if tail else "")
+    if result["error"] is not None:
+        return None, str(result["error"])
+    if not target.is_file():
+        return None, f"exit status {returncode}, and no executed notebook was written"
+    return result, ""
+
+
+#: The worker's failures that the notebook itself caused: executing it again fails again.
+NOTEBOOK_ERRORS = ("CellExecutionError",)
 
 
 # ---------------------------------------------------------------------- the extension
@@ -326,8 +360,17 @@ def _run_parallel(todo, jobs, threads, nb_config, cache, root, done, logger) -> 
             cmd += ["--timeout", str(nb_config.execution_timeout)]
         if nb_config.execution_allow_errors:
             cmd.append("--allow-errors")
-        proc = subprocess.run(cmd, env=kernel_env, capture_output=True, text=True)
-        return target, proc
+        result, why = None, ""
+        for attempt in (1, 2):
+            for stale in (target, result_path(target)):  # nothing left from a first attempt
+                stale.unlink(missing_ok=True)
+            proc = subprocess.run(cmd, env=kernel_env, capture_output=True, text=True)
+            result, why = read_outcome(target, proc.returncode, proc.stderr)
+            if result is not None or why in NOTEBOOK_ERRORS or attempt == 2:
+                break
+            # A kernel that did not start, died, or a worker that crashed: once more.
+            logger.info("notebook_cache: %s failed (%s); executing it once more", docname, why)
+        return target, result, why
 
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -335,16 +378,8 @@ def _run_parallel(todo, jobs, threads, nb_config, cache, root, done, logger) -> 
                        for _, docname, path, _ in todo}
             for future in as_completed(futures):
                 docname, path = futures[future]
-                target, proc = future.result()
-                result = None
-                if proc.returncode == 0 and proc.stdout.strip():
-                    try:
-                        result = json.loads(proc.stdout.strip().splitlines()[-1])
-                    except ValueError:
-                        result = None
-                if result is None or result["error"] is not None:
-                    why = result["error"] if result else (proc.stderr.strip()[-2000:]
-                                                         or f"exit status {proc.returncode}")
+                target, result, why = future.result()
+                if result is None:
                     logger.info("notebook_cache: %s failed (%s); myst-nb executes it "
                                 "again and reports the error", docname, why)
                     continue

@@ -9,8 +9,15 @@ change that should not change the arithmetic: the two lines must be equal. A cha
 meant to move numbers (a new random draw, another order of a sum) changes the digest, and
 then every stored result in ``minicgmvae/results/`` has to be re-run.
 
-Last digest (60 epochs, seed 1; torch 2.13.0, CPU): best epoch 57, best score 0.52089071...,
-history 69cc3202..., weights 14b47a0d...
+The digest depends on the CPU as well as on the code: PyTorch picks its vector kernels (and so
+the order of float sums) by the instructions the processor has. Compare digests from one
+machine only. Two machines, same code (commit 59b66a5), torch 2.13.0, 60 epochs, seed 1:
+
+- the machine that made the stored yeast run (``minicgmvae/results/yeast``, whose seed 1 also
+  chose epoch 57): best epoch 57, best score 0.52089071..., history 69cc3202...,
+  weights 14b47a0d...;
+- an AVX-512 Xeon: best epoch 53, best score 0.52010578..., history 2625c83b...,
+  weights 011746fa....
 """
 
 from __future__ import annotations

@@ -51,6 +51,34 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Pa
     return atomic_torch_save({"format": FORMAT, "version": VERSION, **payload}, path)
 
 
+def load_safely(path: Path, what: str, advice: str) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU: no code in the file runs.
+
+    Args:
+        path: the file.
+        what: what the file should be, for the message (``"checkpoint"``, ``"predictor"``).
+        advice: the sentence that ends the message: which file to use instead.
+
+    Raises:
+        ~minicgmvae.errors.CheckpointError: the file cannot be read. The message leaves out
+            torch's advice to retry with ``weights_only=False``: unpickling a file that is not
+            ours runs whatever code it holds.
+    """
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # corrupt, truncated, or a pickle that weights_only refuses
+        text = str(exc)
+        if "weights_only" in text or "Weights only load failed" in text:
+            why = ("it is corrupt or truncated, or holds Python objects other than tensors, "
+                   "numbers and text, which minicgmvae does not load (unpickling them could "
+                   "run code from the file)")
+        else:
+            first = text.splitlines()[0] if text else ""
+            why = (f"{type(exc).__name__}: {first}. The file is corrupt or truncated, or was "
+                   "not written by minicgmvae")
+        raise CheckpointError(f"Cannot read {what} {path}: {why}. {advice}") from exc
+
+
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check a checkpoint written by :func:`save_checkpoint`.
 
@@ -70,13 +98,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}.")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # corrupt, truncated, or a pickle that weights_only refuses
-        raise CheckpointError(
-            f"Cannot read checkpoint {path}: {type(exc).__name__}: {str(exc).splitlines()[0]}. "
-            "The file is corrupt or truncated, or was not written by minicgmvae."
-        ) from exc
+    ckpt = load_safely(path, "checkpoint", "Use a checkpoint that minicgmvae.fit or "
+                       "'train --out' wrote.")
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(
             f"{path} is not a minicgmvae checkpoint (no '{FORMAT}' tag). It may be a bare "

@@ -34,7 +34,7 @@ import torch
 
 from ._version import __version__
 from .checkpoint import FORMAT as CHECKPOINT_FORMAT
-from .checkpoint import atomic_torch_save, check_state_dict
+from .checkpoint import atomic_torch_save, check_state_dict, load_safely
 from .config import ModelConfig, TrainConfig
 from .errors import CheckpointError, DataValueError
 from .model import CGMVAE
@@ -357,24 +357,6 @@ def _from_payload(payload: Any, source: str) -> Predictor:
         raise CheckpointError(f"{source} does not hold a consistent predictor: {exc}") from exc
 
 
-def _unreadable(path: Path, exc: Exception) -> str:
-    """Why ``path`` cannot be read, without torch's advice to load it unsafely: a file that
-    is not ours must not be unpickled with ``weights_only=False``, which runs its code."""
-    text = str(exc)
-    if "Weights only load failed" in text or "weights_only" in text:
-        return (
-            f"Cannot read predictor {path}: it is corrupt or truncated, or holds Python "
-            "objects other than tensors, numbers and text, which minicgmvae does not load "
-            "(unpickling them could run code from the file). Use the predictor.pt that "
-            "'train --out' or CGMVAEClassifier.save writes."
-        )
-    first = text.splitlines()[0] if text else ""
-    return (
-        f"Cannot read predictor {path}: {type(exc).__name__}: {first}. The file is corrupt or "
-        "truncated, or was not written by minicgmvae."
-    )
-
-
 def load_predictor(path: str | os.PathLike[str]) -> Predictor:
     """Read a predictor written by :meth:`~minicgmvae.predictor.Predictor.save`
     (``weights_only=True``: no code runs).
@@ -393,8 +375,6 @@ def load_predictor(path: str | os.PathLike[str]) -> Predictor:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"No predictor at {path}.")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # corrupt, truncated, or a pickle that weights_only refuses
-        raise CheckpointError(_unreadable(path, exc)) from exc
+    payload = load_safely(path, "predictor", "Use the predictor.pt that 'train --out' or "
+                          "CGMVAEClassifier.save writes.")
     return _from_payload(payload, str(path))

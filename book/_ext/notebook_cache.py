@@ -217,8 +217,8 @@ def result_path(target: Path) -> Path:
 
 def read_outcome(target: Path, returncode: int, stderr: str) -> tuple[dict | None, str]:
     """What a worker reported: ``(result, "")`` when it ran the notebook through and wrote it,
-    else ``(None, why)``; ``why`` names a cell error, or the exit status and the end of
-    stderr."""
+    else ``(None, why)``; ``why`` names a cell error and the end of its traceback, or the
+    exit status and the end of stderr."""
     try:
         result = json.loads(result_path(target).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -226,8 +226,9 @@ def read_outcome(target: Path, returncode: int, stderr: str) -> tuple[dict | Non
     if result is None:
         tail = stderr.strip()[-2000:]
         return None, f"exit status {returncode}" + (f": {tail}" if tail else "")
-    if result["error"] is not None:
-        return None, str(result["error"])
+    if result["error"] is not None:  # the end of the traceback names the cell's error
+        lines = [ln for ln in (result.get("traceback") or "").splitlines() if ln.strip()]
+        return None, ": ".join([str(result["error"]), *lines[-3:]])[:1000]
     if not target.is_file():
         return None, f"exit status {returncode}, and no executed notebook was written"
     return result, ""
@@ -366,7 +367,7 @@ def _run_parallel(todo, jobs, threads, nb_config, cache, root, done, logger) -> 
                 stale.unlink(missing_ok=True)
             proc = subprocess.run(cmd, env=kernel_env, capture_output=True, text=True)
             result, why = read_outcome(target, proc.returncode, proc.stderr)
-            if result is not None or why in NOTEBOOK_ERRORS or attempt == 2:
+            if result is not None or why.startswith(NOTEBOOK_ERRORS) or attempt == 2:
                 break
             # A kernel that did not start, died, or a worker that crashed: once more.
             logger.info("notebook_cache: %s failed (%s); executing it once more", docname, why)

@@ -6,21 +6,21 @@ space"). Four remedies from the literature, each a field of
 
 * a small KL weight ``kl_weight`` (beta << 1; Higgins et al. 2017 raise it, Alemi et al. 2018
   show the rate-distortion trade-off it sets), already a field;
-* KL annealing, :eq:`eq-kl-anneal`: the KL weight is multiplied by a factor c(t) of the
-  0-based epoch t, a linear warm-up over W epochs (Bowman et al. 2016) or a cyclical schedule
-  that repeats a warm-up over the first half of every cycle of C epochs, then holds 1
+* KL annealing, :eq:`eq-kl-anneal`: the KL weight is multiplied by a factor c(k) of the
+  0-based epoch k, a linear warm-up over W epochs (Bowman et al. 2016) or a cyclical schedule
+  that repeats a warm-up over the first half of every cycle of W epochs, then holds 1
   (Fu et al. 2019)::
 
-      c_linear(t) = min(1, (t + 1) / W)        c_cyclical(t) = min(1, 2 ((t mod C) + 1) / C)
+      c_linear(k) = min(1, (k + 1) / W)        c_cyclical(k) = min(1, 2 ((k mod W) + 1) / W)
 
 * free bits, :eq:`eq-free-bits` (Kingma et al. 2016): the KL is not pushed below a floor of
-  lambda nats per latent dimension, averaged over the batch. With a closed-form KL the floor
-  applies per dimension, sum_d max(lambda, E_B KL_d); the mixture prior has only a
+  kappa nats per latent dimension, averaged over the batch. With a closed-form KL the floor
+  applies per dimension, sum_d max(kappa, E_B KL_d); the mixture prior has only a
   Monte-Carlo estimate of the whole KL, which does not split into dimensions, so there the
-  floor applies to the whole latent as one group: max(D lambda, E_B KL);
+  floor applies to the whole latent as one group: max(D kappa, E_B KL);
 * a minimum rate, delta-VAE style (Razavi et al. 2019): the posterior variance is capped below
-  1, sigma_d^2 <= s, so that even with mu = 0 the KL to N(0, 1) of each dimension is at least
-  delta = (s - 1 - log s) / 2 (:eq:`eq-min-rate`). The cap is solved from delta. Against a
+  1, sigma_d^2 <= v, so that even with mu = 0 the KL to N(0, 1) of each dimension is at least
+  delta = (v - 1 - log v) / 2 (:eq:`eq-min-rate`). The cap is solved from delta. Against a
   learnt prior (the label Gaussians) the bound holds only if the prior keeps unit variance;
   the book measures whether it does.
 
@@ -38,16 +38,16 @@ from .config import KL_ANNEALING
 
 
 def kl_anneal_factor(epoch: int, schedule: str, epochs: int) -> float:
-    """The factor c(t) multiplying the KL weight in epoch ``epoch`` (:eq:`eq-kl-anneal`).
+    """The factor c(k) multiplying the KL weight in epoch ``epoch`` (:eq:`eq-kl-anneal`).
 
     Args:
-        epoch: t, the 0-based epoch about to run.
+        epoch: k, the 0-based epoch about to run.
         schedule: ``"none"`` (always 1), ``"linear"`` or ``"cyclical"``.
-        epochs: W, the warm-up length for ``"linear"``; C, the cycle length for
+        epochs: W, the warm-up length for ``"linear"``, or the cycle length for
             ``"cyclical"`` (the factor rises over its first half).
 
     Returns:
-        c(t) in [0, 1]; the first epoch of a warm-up trains with a small positive factor.
+        c(k) in [0, 1]; the first epoch of a warm-up trains with a small positive factor.
 
     Raises:
         ValueError: an unknown schedule.
@@ -67,7 +67,7 @@ def free_bits(kl: Tensor, floor: float) -> Tensor:
     Args:
         kl: KL estimates per sample: (B,) for the whole latent as one group (the
             Monte-Carlo case), or (B, D) for one group per dimension (the closed-form case).
-        floor: nats per group: lambda per dimension, or D * lambda for the whole latent.
+        floor: nats per group: kappa per dimension, or D * kappa for the whole latent.
 
     Returns:
         A scalar: the sum over groups of max(floor, the group's mean KL over the batch). Below
@@ -77,16 +77,16 @@ def free_bits(kl: Tensor, floor: float) -> Tensor:
 
 
 def min_rate_variance(delta: float) -> float:
-    """The posterior variance cap s < 1 whose KL to N(0, 1) is ``delta`` nats per dimension.
+    """The posterior variance cap v < 1 whose KL to N(0, 1) is ``delta`` nats per dimension.
 
-    Solves (s - 1 - log s) / 2 = delta for s in (0, 1) by bisection (the left side falls
+    Solves (v - 1 - log v) / 2 = delta for v in (0, 1) by bisection (the left side falls
     from infinity to 0 on that interval).
 
     Args:
         delta: the minimum rate per dimension, > 0.
 
     Returns:
-        s, the largest posterior variance allowed.
+        v, the largest posterior variance allowed.
 
     Raises:
         ValueError: ``delta <= 0``.

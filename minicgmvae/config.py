@@ -53,7 +53,7 @@ class ModelConfig:
             ``"none"`` (the authors'), ``"linear"`` (a warm-up of the KL weight over
             ``kl_anneal_epochs``) or ``"cyclical"`` (cycles of ``kl_anneal_epochs``).
         kl_anneal_epochs: the warm-up length, or the cycle length, in epochs.
-        free_bits: lambda, the KL floor in nats per latent dimension (0: off).
+        free_bits: kappa, the KL floor in nats per latent dimension (0: off).
         min_rate: delta, the minimum KL to N(0, 1) per dimension, in nats, enforced by capping
             the posterior variance (0: off).
     """

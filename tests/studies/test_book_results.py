@@ -70,3 +70,39 @@ def test_chapters_use_the_one_loader(nb):
     assert not re.search(r"""["'](book/)?results/?["']""", code), nb.name
     if "results" in code and "json" in code and "metrics.json" in code:
         assert "load_book_result" in code, nb.name
+
+
+def test_a_summary_says_what_a_record_is_and_what_it_cost():
+    record = book_results.load_book_result("yeast-seeds-4-6/metrics.json")
+    row = book_results.result_summary("yeast-seeds-4-6/metrics.json")
+    assert row["what"] == f"C-GMVAE, yeast, seeds 4-6, {record['train_config']['epochs']} epochs"
+    assert row["command"] == record["provenance"]["command"]
+    assert row["commit"] == record["provenance"]["commit"]
+    assert row["threads"] == record["provenance"]["torch_threads"]
+    assert row["runs"] == 3
+    assert row["seconds"] == pytest.approx(sum(r["seconds"] for r in record["runs"]))
+    assert [s.startswith("re-scored") for s in row["later"]] == [True] * len(record["rescored"])
+
+
+def test_a_summary_of_a_benchmark_or_a_baseline():
+    prov = {"date": "2026-01-02T03:04:05+00:00", "commit": None, "device": "cpu",
+            "torch_threads": 2}
+    bench = {"rows": [{"dataset": "yeast", "n_labels": 14, "timed_epochs": 1, "epoch_seconds": 1.0},
+                      {"dataset": "scene", "n_labels": 6, "timed_epochs": 1, "epoch_seconds": 1.0}],
+             "command": "python -m minicgmvae benchmark", "provenance": prov}
+    row = book_results.result_summary("b.json", bench)
+    assert row["what"] == "benchmark, yeast and scene, 1 timed epoch"
+    assert row["command"] == "python -m minicgmvae benchmark"  # stored beside the provenance
+    assert row["seconds"] is None and row["runs"] == 0 and row["commit"] is None
+    base = {"dataset": "yeast", "method": "br", "seed": 0, "wall_time_s": 2.5,
+            "provenance": {**prov, "command": "python -m minicgmvae baseline"}}
+    row = book_results.result_summary("a.json", base)
+    assert row["what"] == "baseline br, yeast, seed 0"
+    assert row["seconds"] == 2.5 and row["runs"] == 1
+
+
+def test_every_stored_result_has_a_summary():
+    for relpath in book_results.list_book_results():
+        row = book_results.result_summary(relpath)
+        assert row["file"] == relpath and row["what"] and row["date"], relpath
+        assert row["seconds"] is None or row["seconds"] > 0, relpath

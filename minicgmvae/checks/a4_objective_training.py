@@ -21,15 +21,15 @@ from ..model import CGMVAE, LossTerms
 from ..training import cgmvae_loss_terms, train_one_epoch, training_step
 from .harness import (
     DeviceLike,
+    Report,
     StudentFn,
-    _call_student,
-    _format_number,
-    _format_shape,
-    _Report,
-    _run_check,
-    _seeded_generator,
+    call_student,
+    format_number,
+    format_shape,
+    run_check,
+    seeded_generator,
 )
-from .judges import _allclose, _judge_form
+from .judges import judge_form, tensors_close
 from .results import CheckResult
 
 Problem = tuple[str, str]  # (kind, message)
@@ -48,7 +48,7 @@ def _tiny_config(**overrides: Any) -> ModelConfig:
 
 
 def _tiny_batch(n: int, seed: int, empty_rows: Sequence[int] = ()) -> tuple[Tensor, Tensor]:
-    g = _seeded_generator(seed)
+    g = seeded_generator(seed)
     x = torch.randn(n, 6, generator=g)
     y = (torch.rand(n, 4, generator=g) < 0.5).float()
     y[torch.arange(n), torch.randint(4, (n,), generator=g)] = 1.0
@@ -101,7 +101,7 @@ def _total_loss_cases() -> list[tuple[str, ModelConfig, tuple[int, ...]]]:
     ]
 
 
-def _total_loss_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
+def _total_loss_body(fn: StudentFn, dev: torch.device, report: Report) -> None:
     for i, (name, config, empty) in enumerate(_total_loss_cases()):
         name = report.case(name)
         model = _tiny_model(config, 10 + i, dev)
@@ -110,19 +110,19 @@ def _total_loss_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
         _judge_total_loss(fn, report, name, model, x, y, seed=30 + i)
 
 
-def _judge_total_loss(fn: StudentFn, report: _Report, name: str, model: CGMVAE, x: Tensor,
+def _judge_total_loss(fn: StudentFn, report: Report, name: str, model: CGMVAE, x: Tensor,
                       y: Tensor, seed: int) -> None:
     """The student's loss of one batch against :meth:`CGMVAE.loss` on the same outputs (the
     same ``seed``, so that the fresh KL sample agrees): form, value, then gradients."""
     f = "total_loss"
     torch.manual_seed(seed)
-    ok, got = _call_student(f, name, fn, report, model, model(x, y), y)
+    ok, got = call_student(f, name, fn, report, model, model(x, y), y)
     if not ok:
         return
     torch.manual_seed(seed)
     terms = model.loss(model(x, y), y)
     expected = terms.total
-    if not _judge_form(
+    if not judge_form(
         report, f, name, got, (), expected.device, "(): the loss is one number",
         f"the model is on {x.device.type}.",
         lambda shape: ("Did you forget to average the KL over the batch (`.mean()`)?"
@@ -134,9 +134,9 @@ def _judge_total_loss(fn: StudentFn, report: _Report, name: str, model: CGMVAE, 
         report.add("NaN", name, f"Your `{f}` returned {value} on case '{name}' (the "
                    "package's loss pieces handle samples with no positive label; if you "
                    "wrote your own, check that case).")
-    elif not _allclose(got, expected):
+    elif not tensors_close(got, expected):
         report.add("value", name, f"Wrong value on case '{name}': got "
-                   f"{_format_number(value)}, expected {_format_number(float(expected.detach()))}."
+                   f"{format_number(value)}, expected {format_number(float(expected.detach()))}."
                    f" {_total_loss_hint(value, terms, model.config)}")
     elif not got.requires_grad:
         report.add("no-grad", name, "The loss has no gradient: did you call `.detach()` "
@@ -170,7 +170,7 @@ def _total_loss_hint(value: float, terms: LossTerms, c: ModelConfig) -> str:
             "anchors, with `model.config.temperature`).")
 
 
-def _judge_parameter_gradients(report: _Report, name: str, model: CGMVAE, got: Tensor,
+def _judge_parameter_gradients(report: Report, name: str, model: CGMVAE, got: Tensor,
                                expected: Tensor) -> None:
     """The student's loss has the reference's gradient for every parameter of ``model``."""
     named = list(model.named_parameters())
@@ -180,7 +180,7 @@ def _judge_parameter_gradients(report: _Report, name: str, model: CGMVAE, got: T
     for (pname, _), a, b in zip(named, g_stu, g_ref):
         if b is None:
             continue
-        if a is None or not _allclose(a, b, rtol=1e-3, atol=1e-5):
+        if a is None or not tensors_close(a, b, rtol=1e-3, atol=1e-5):
             report.add("grad", name, f"The gradient for {_parameter_label(pname)} differs from "
                        "the reference's: is a term of the loss detached (`.detach()`, "
                        "`.item()`, `torch.no_grad()`)?")
@@ -199,7 +199,7 @@ def check_total_loss(student_fn: StudentFn, *, device: DeviceLike = None,
         device: where to run the cases; default: :func:`minicgmvae.get_device`.
         verbose: show the report.
     """
-    return _run_check("total_loss", "check_total_loss", _total_loss_body, student_fn, device,
+    return run_check("total_loss", "check_total_loss", _total_loss_body, student_fn, device,
                       verbose)
 
 
@@ -210,7 +210,7 @@ def _reference_training_step(model: CGMVAE, optimizer: torch.optim.Optimizer, x:
     return float(training_step(optimizer, cgmvae_loss_terms(model), x, y)[0])
 
 
-def _loss_number(f: str, name: str, got: Any, report: _Report) -> float | None:
+def _loss_number(f: str, name: str, got: Any, report: Report) -> float | None:
     """The loss a student's step returned, as a float; None (problem noted) if unusable."""
     if got is None:
         report.add("type", name, f"Your `{f}` returned None: return the loss of the batch as "
@@ -224,7 +224,7 @@ def _loss_number(f: str, name: str, got: Any, report: _Report) -> float | None:
             return None
         if got.numel() != 1:
             report.add("type", name, f"Your `{f}` returned a tensor of shape "
-                       f"{_format_shape(got)}; return the loss as one number (`loss.item()`).")
+                       f"{format_shape(got)}; return the loss as one number (`loss.item()`).")
             return None
         return float(got)
     try:
@@ -235,7 +235,7 @@ def _loss_number(f: str, name: str, got: Any, report: _Report) -> float | None:
         return None
 
 
-def _training_step_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
+def _training_step_body(fn: StudentFn, dev: torch.device, report: Report) -> None:
     f = "training_step"
     name = report.case("two steps of Adam on one batch of a tiny C-GMVAE")
     model_s, opt_s, model_r, opt_r = _twin_models(40, dev, training=True)
@@ -243,7 +243,7 @@ def _training_step_body(fn: StudentFn, dev: torch.device, report: _Report) -> No
     for step in (1, 2):
         before = [p.detach().clone() for p in model_s.parameters()]
         torch.manual_seed(50 + step)
-        ok, got = _call_student(f, name, fn, report, model_s, opt_s, x, y)
+        ok, got = call_student(f, name, fn, report, model_s, opt_s, x, y)
         if not ok:
             return
         torch.manual_seed(50 + step)
@@ -266,8 +266,8 @@ def _step_problem(step: int, value: float, expected: float, before: Sequence[Ten
         return "mode", (f"Your `{f}` left the model in evaluation mode: training needs "
                         "dropout and two feature samples, so keep `model.train()`.")
     if not math.isclose(value, expected, rel_tol=1e-4, abs_tol=1e-4):
-        return "value", (f"Step {step} returned the loss {_format_number(value)}; expected "
-                         f"{_format_number(expected)}: compute `total_loss(model, model(x, y), "
+        return "value", (f"Step {step} returned the loss {format_number(value)}; expected "
+                         f"{format_number(expected)}: compute `total_loss(model, model(x, y), "
                          "y)` on the batch (does `check_total_loss` pass?) and return it "
                          "before the update.")
     if all(torch.equal(b, p.detach()) for b, p in zip(before, model_s.parameters())):
@@ -299,7 +299,7 @@ def check_training_step(student_fn: StudentFn, *, device: DeviceLike = None,
         device: where to run the cases; default: :func:`minicgmvae.get_device`.
         verbose: show the report.
     """
-    return _run_check("training_step", "check_training_step", _training_step_body,
+    return run_check("training_step", "check_training_step", _training_step_body,
                       student_fn, device, verbose)
 
 
@@ -336,7 +336,7 @@ def _optimizer_steps(optimizer: torch.optim.Optimizer) -> int:
     return 0
 
 
-def _train_epoch_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
+def _train_epoch_body(fn: StudentFn, dev: torch.device, report: Report) -> None:
     f = "train_epoch"
     n, batch = 50, 16
     name = report.case(f"one epoch over {n} samples in batches of {batch}")
@@ -344,13 +344,13 @@ def _train_epoch_body(fn: StudentFn, dev: torch.device, report: _Report) -> None
     model_s, opt_s, model_r, opt_r = _twin_models(60, dev, training=False)
     x, y = (t.to(dev) for t in _tiny_batch(n, 61))
     torch.manual_seed(62)
-    ok, got = _call_student(f, name, fn, report, model_s, opt_s, x, y, batch,
-                            _seeded_generator(63))
+    ok, got = call_student(f, name, fn, report, model_s, opt_s, x, y, batch,
+                            seeded_generator(63))
     if not ok:
         return
     torch.manual_seed(62)
     expected, losses, sizes = _reference_train_epoch(model_r, opt_r, x, y, batch,
-                                                     _seeded_generator(63))
+                                                     seeded_generator(63))
     value = _loss_number(f, name, got, report)
     if value is None:
         return
@@ -404,8 +404,8 @@ def _epoch_value_problem(value: float, expected: float,
         hint = "You returned the sum of the batch losses: return their weighted mean."
     elif math.isclose(value, losses[-1], rel_tol=1e-5):
         hint = "You returned the last batch's loss: return the mean over the epoch."
-    return "value", (f"Your `train_epoch` returned {_format_number(value)}; expected "
-                     f"{_format_number(expected)}. {hint}")
+    return "value", (f"Your `train_epoch` returned {format_number(value)}; expected "
+                     f"{format_number(expected)}. {hint}")
 
 
 def check_train_epoch(student_fn: StudentFn, *, device: DeviceLike = None,
@@ -421,5 +421,5 @@ def check_train_epoch(student_fn: StudentFn, *, device: DeviceLike = None,
         device: where to run the cases; default: :func:`minicgmvae.get_device`.
         verbose: show the report.
     """
-    return _run_check("train_epoch", "check_train_epoch", _train_epoch_body, student_fn,
+    return run_check("train_epoch", "check_train_epoch", _train_epoch_body, student_fn,
                       device, verbose)

@@ -12,11 +12,11 @@ import torch
 
 from ..metrics import MAIN_METRICS, PAPER_THRESHOLDS, example_f1, threshold_sweep
 from ..protocols import ProtocolResult, honest_protocol, paper_protocol
-from .harness import DeviceLike, StudentFn, _call_student, _format_number, _Report, _run_check
+from .harness import DeviceLike, Report, StudentFn, call_student, format_number, run_check
 from .results import CheckResult
 
 
-def _as_number(f: str, name: str, got: Any, report: _Report) -> float | None:
+def _as_number(f: str, name: str, got: Any, report: Report) -> float | None:
     if got is None:
         report.add("type", name, f"Your `{f}` returned None: did you forget the `return` "
                    "statement?")
@@ -55,11 +55,11 @@ def _example_f1_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
     ]
 
 
-def _example_f1_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
+def _example_f1_body(fn: StudentFn, dev: torch.device, report: Report) -> None:
     f = "example_f1"
     for case, y_true, y_pred in _example_f1_cases():
         name = report.case(case)
-        ok, got = _call_student(f, name, fn, report, y_true.copy(), y_pred.copy())
+        ok, got = call_student(f, name, fn, report, y_true.copy(), y_pred.copy())
         if not ok:
             continue
         value = _as_number(f, name, got, report)
@@ -71,10 +71,10 @@ def _example_f1_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
         hint = _example_f1_hint(value, expected, y_true, y_pred)
         if math.isnan(value) and not math.isnan(expected):
             report.add("NaN", name, f"Your `{f}` returned nan on case '{name}'; expected "
-                       f"{_format_number(expected)}. {hint}")
+                       f"{format_number(expected)}. {hint}")
         else:
             report.add("value", name, f"Wrong value on case '{name}': got "
-                       f"{_format_number(value)}, expected {_format_number(expected)}. {hint}")
+                       f"{format_number(value)}, expected {format_number(expected)}. {hint}")
 
 
 def _example_f1_hint(value: float, expected: float, y_true: np.ndarray,
@@ -110,7 +110,7 @@ def check_example_f1(student_fn: StudentFn, *, device: DeviceLike = None,
         device: unused (the metric works on numpy arrays).
         verbose: show the report.
     """
-    return _run_check("example_f1", "check_example_f1", _example_f1_body, student_fn, "cpu",
+    return run_check("example_f1", "check_example_f1", _example_f1_body, student_fn, "cpu",
                       verbose)
 
 
@@ -148,7 +148,7 @@ def _honest_cases() -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
     ]
 
 
-def _metric_dict(f: str, name: str, got: Any, report: _Report) -> dict[str, float] | None:
+def _metric_dict(f: str, name: str, got: Any, report: Report) -> dict[str, float] | None:
     if isinstance(got, ProtocolResult):
         got = got.metrics
     if not isinstance(got, Mapping):
@@ -178,13 +178,13 @@ def _single_threshold_match(d: Mapping[str, float], y: np.ndarray, s: np.ndarray
     return None
 
 
-def _first_wrong_metric(f: str, name: str, fn: StudentFn, report: _Report,
+def _first_wrong_metric(f: str, name: str, fn: StudentFn, report: Report,
                         args: tuple[Any, ...], kwargs: dict[str, Any],
                         ref: ProtocolResult) -> tuple[dict[str, float], str] | None:
     """Call a student's protocol function on one case and compare its four main metrics
     with the reference ``ref``: (their metrics, the first wrong metric), or None when the
     call failed (already reported) or every metric is right."""
-    ok, got = _call_student(f, name, fn, report, *args, **kwargs)
+    ok, got = call_student(f, name, fn, report, *args, **kwargs)
     if not ok:
         return None
     d = _metric_dict(f, name, got, report)
@@ -200,11 +200,11 @@ def _same_metrics(d: Mapping[str, float], other: Mapping[str, float]) -> bool:
 
 def _wrong_metric_message(name: str, m: str, d: Mapping[str, float], ref: ProtocolResult,
                           hint: str) -> str:
-    return (f"Wrong {m} on case '{name}': got {_format_number(d[m])}, expected "
-            f"{_format_number(ref.metrics[m])}. {hint}")
+    return (f"Wrong {m} on case '{name}': got {format_number(d[m])}, expected "
+            f"{format_number(ref.metrics[m])}. {hint}")
 
 
-def _paper_protocol_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
+def _paper_protocol_body(fn: StudentFn, dev: torch.device, report: Report) -> None:
     f = "paper_protocol"
     for case, y, s, thresholds in _paper_cases():
         name = report.case(case)
@@ -253,11 +253,11 @@ def check_paper_protocol(student_fn: StudentFn, *, device: DeviceLike = None,
         device: unused (the metrics work on numpy arrays).
         verbose: show the report.
     """
-    return _run_check("paper_protocol", "check_paper_protocol", _paper_protocol_body,
+    return run_check("paper_protocol", "check_paper_protocol", _paper_protocol_body,
                       student_fn, "cpu", verbose)
 
 
-def _honest_protocol_body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
+def _honest_protocol_body(fn: StudentFn, dev: torch.device, report: Report) -> None:
     f = "honest_protocol"
     for case, data, kwargs in _honest_cases():
         name = report.case(case)
@@ -317,5 +317,5 @@ def check_honest_protocol(student_fn: StudentFn, *, device: DeviceLike = None,
         device: unused (the metrics work on numpy arrays).
         verbose: show the report.
     """
-    return _run_check("honest_protocol", "check_honest_protocol", _honest_protocol_body,
+    return run_check("honest_protocol", "check_honest_protocol", _honest_protocol_body,
                       student_fn, "cpu", verbose)

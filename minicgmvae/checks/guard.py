@@ -1,6 +1,6 @@
 """What keeps grading honest: the student's own code, and grading that cannot be switched off.
 
-**Own code** (:class:`_OwnCodeWatch`). The checks compare a student's function with the
+**Own code** (:class:`OwnCodeWatch`). The checks compare a student's function with the
 package's version of the same idea, so calling that version would pass every check. While a
 check calls the student's function, a profile hook (:func:`sys.setprofile`) sees every
 Python call; when a code object of the package's version of that function runs
@@ -129,7 +129,7 @@ _REFERENCES: _References | None = None
 #: cannot be reused while it is in here.
 _SEEN: dict[int, tuple[CodeType, str | None]] = {}
 _MAX_SEEN = 50_000
-_ACTIVE: list[_OwnCodeWatch] = []
+_ACTIVE: list[OwnCodeWatch] = []
 _OWNER = [0]  # the thread whose check installed the hook
 
 
@@ -175,7 +175,7 @@ def _profile(frame: FrameType, event: str, arg: Any) -> None:
             watch.switched_off = True
 
 
-class _OwnCodeWatch:
+class OwnCodeWatch:
     """Watches one call of a student's function for the package's version of ``function``."""
 
     def __init__(self, function: str) -> None:
@@ -184,7 +184,7 @@ class _OwnCodeWatch:
         self.reached: list[str] = []
         self.switched_off = False
 
-    def __enter__(self) -> _OwnCodeWatch:
+    def __enter__(self) -> OwnCodeWatch:
         global _REFERENCES
         if _REFERENCES is None or _REFERENCES.table is not OWN_VERSIONS:
             _REFERENCES = _References(OWN_VERSIONS)
@@ -221,6 +221,6 @@ class _OwnCodeWatch:
         return None
 
 
-def watch_own_code(function: str) -> _OwnCodeWatch:
+def watch_own_code(function: str) -> OwnCodeWatch:
     """A context manager that watches a student's ``function`` while it runs."""
-    return _OwnCodeWatch(function)
+    return OwnCodeWatch(function)

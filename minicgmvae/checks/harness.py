@@ -1,7 +1,9 @@
-"""What every check shares: running a check's body (:func:`_run_check`) with its own random
-state, calling the student's function so that nothing it does escapes (:func:`_call_student`),
-collecting the problems found (:class:`_Report`), and saying things in plain words
+"""What every check shares: running a check's body (:func:`run_check`) with its own random
+state, calling the student's function so that nothing it does escapes (:func:`call_student`),
+collecting the problems found (:class:`Report`), and saying things in plain words
 (exceptions, numbers, shapes, positions).
+
+Its public names are for the check modules; :mod:`minicgmvae.checks` does not export them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch
 from torch import Tensor
 
 from ..device import get_device
-from .guard import UsedPackage, _OwnCodeWatch, watch_own_code
+from .guard import OwnCodeWatch, UsedPackage, watch_own_code
 from .results import NOT_IMPLEMENTED, CheckResult, record
 
 DeviceLike = str | torch.device | None
@@ -36,7 +38,7 @@ class _NotImplementedYet(Exception):
     """Raised inside a check when the student's function raises NotImplementedError."""
 
 
-class _Report:
+class Report:
     """Collects problems by kind; the first message of each kind is reported in full and
     the other cases with the same kind of problem are named after it."""
 
@@ -78,10 +80,10 @@ class _Report:
 
 
 #: A check's body: calls the student's function on its cases and reports what it finds.
-CheckBody = Callable[[StudentFn, torch.device, _Report], None]
+CheckBody = Callable[[StudentFn, torch.device, Report], None]
 
 
-def _run_check(
+def run_check(
     function: str,
     check: str,
     body: CheckBody,
@@ -110,7 +112,7 @@ def _run_body(function: str, check: str, body: CheckBody, student_fn: StudentFn,
               device: DeviceLike) -> CheckResult:
     """The result of ``body`` on the student's function: passed, failed with messages, not
     implemented yet, or (outside strict mode) a check that could not finish."""
-    report = _Report(function)
+    report = Report(function)
     try:
         dev = get_device("auto" if device is None else device)
         with _isolated_rng(dev):
@@ -129,7 +131,7 @@ def _run_body(function: str, check: str, body: CheckBody, student_fn: StudentFn,
         if os.environ.get(STRICT_ENV):
             raise
         message = (
-            f"The check could not finish ({type(exc).__name__}: {_first_line(exc)}). "
+            f"The check could not finish ({type(exc).__name__}: {first_line(exc)}). "
             "This is probably a problem with the check, not with your code: tell your "
             "instructor."
         )
@@ -144,13 +146,13 @@ def _isolated_rng(device: torch.device) -> Iterator[None]:
         yield
 
 
-def _seeded_generator(seed: int) -> torch.Generator:
+def seeded_generator(seed: int) -> torch.Generator:
     """A CPU generator of its own, so that a case's inputs depend on nothing else."""
     return torch.Generator().manual_seed(seed)
 
 
 # =========================================================================== the student's call
-def _call_student(function: str, case: str, fn: StudentFn, report: _Report, *args: Any,
+def call_student(function: str, case: str, fn: StudentFn, report: Report, *args: Any,
                   **kwargs: Any) -> tuple[bool, Any]:
     """Call the student's function; (True, value), or (False, None) with the problem noted."""
     # Only the student's call is watched: the check's reference computation runs outside.
@@ -170,13 +172,13 @@ def _call_student(function: str, case: str, fn: StudentFn, report: _Report, *arg
     return True, value
 
 
-def _raise_if_used_package(watch: _OwnCodeWatch) -> None:
+def _raise_if_used_package(watch: OwnCodeWatch) -> None:
     problem = watch.problem()
     if problem:
         raise UsedPackage(problem)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else ""
 
@@ -215,7 +217,7 @@ def _exception_hint(exc: BaseException) -> str:
 
 
 def _describe_exception(function: str, case: str, exc: BaseException, fn: StudentFn) -> str:
-    first = _first_line(exc)
+    first = first_line(exc)
     text = f"Your `{function}` raised {type(exc).__name__}{_student_line(exc, fn)} on case '{case}'"
     if first and not first.endswith((".", "!", "?")):
         first += "."
@@ -223,20 +225,20 @@ def _describe_exception(function: str, case: str, exc: BaseException, fn: Studen
 
 
 # =========================================================================== plain words
-def _format_number(x: float) -> str:
+def format_number(x: float) -> str:
     """Four significant digits (``nan`` for NaN)."""
     if isinstance(x, float) and math.isnan(x):
         return "nan"
     return f"{x:.4g}"
 
 
-def _format_shape(t: Tensor | torch.Size | tuple[int, ...]) -> str:
+def format_shape(t: Tensor | torch.Size | tuple[int, ...]) -> str:
     """A shape as Python writes a tuple: ``(8,)``, ``(8, 5)``, ``()``."""
     dims = tuple(t.shape) if isinstance(t, Tensor) else tuple(t)
     return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-def _position(index: tuple[int, ...], shape: tuple[int, ...], word: str) -> str:
+def describe_position(index: tuple[int, ...], shape: tuple[int, ...], word: str) -> str:
     """Where an entry is: ' for sample 3' in a vector, ' at index (1, 2)' beyond."""
     if not shape:
         return ""

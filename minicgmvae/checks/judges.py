@@ -1,10 +1,12 @@
 """Judging a student's tensor against the reference's: its type, shape, device, dtype,
 finiteness, value and gradients, each with a plain-words message.
 
-Most checks describe their function once (:class:`_TensorSpec`), list their cases
-(:class:`_Case`) and hand both to :func:`_check_tensor_function`; checks whose result cannot be
+Most checks describe their function once (:class:`TensorSpec`), list their cases
+(:class:`Case`) and hand both to :func:`_check_tensor_function`; checks whose result cannot be
 compared number for number (a random sample, a loss of a whole model) use the pieces:
-:func:`_judge_form`, :func:`_judge_tensor`, :func:`_judge_gradients`.
+:func:`judge_form` and :func:`tensors_close`.
+
+Its public names are for the check modules; :mod:`minicgmvae.checks` does not export them.
 """
 
 from __future__ import annotations
@@ -19,15 +21,15 @@ from torch import Tensor
 
 from .harness import (
     DeviceLike,
+    Report,
     StudentFn,
-    _call_student,
-    _first_line,
-    _format_number,
-    _format_shape,
-    _position,
-    _Report,
-    _run_check,
-    _seeded_generator,
+    call_student,
+    describe_position,
+    first_line,
+    format_number,
+    format_shape,
+    run_check,
+    seeded_generator,
 )
 from .results import CheckResult
 
@@ -41,11 +43,12 @@ def _isclose(a: Tensor, b: Tensor, rtol: float = 1e-4, atol: float = 1e-4) -> Te
                          equal_nan=True)
 
 
-def _allclose(a: Tensor, b: Tensor, rtol: float = 1e-4, atol: float = 1e-4) -> bool:
+def tensors_close(a: Tensor, b: Tensor, rtol: float = 1e-4, atol: float = 1e-4) -> bool:
+    """Same shape and every entry close (NaN equals NaN; ``b``'s dtype, no gradient)."""
     return a.shape == b.shape and bool(_isclose(a, b, rtol, atol).all())
 
 
-def _matches_variant(got: Tensor, variant: Tensor, rows: Tensor | None = None) -> bool:
+def matches_variant(got: Tensor, variant: Tensor, rows: Tensor | None = None) -> bool:
     """Whether ``got`` equals a known mistake's result ``variant`` (on ``rows`` only)."""
     if got.shape != variant.shape:
         return False
@@ -57,7 +60,7 @@ def _matches_variant(got: Tensor, variant: Tensor, rows: Tensor | None = None) -
     return bool(close.all())
 
 
-def _detached_hint(arg: str) -> str:
+def detached_hint(arg: str) -> str:
     return (
         f"The result has no gradient with respect to `{arg}`: did you call `.detach()` or "
         "`.item()`, or build a new tensor with `torch.tensor(...)`? Gradients must flow back "
@@ -78,7 +81,7 @@ def _tensor_type_problem(function: str, got: Any, scalar: bool) -> str | None:
     return None
 
 
-def _judge_form(report: _Report, function: str, case: str, got: Any, shape: tuple[int, ...],
+def judge_form(report: Report, function: str, case: str, got: Any, shape: tuple[int, ...],
                 device: torch.device, expected_text: str, device_text: str,
                 shape_hint: str | Callable[[tuple[int, ...]], str] = "") -> bool:
     """Is ``got`` a tensor of ``shape`` on ``device``? The first problem is reported.
@@ -97,7 +100,7 @@ def _judge_form(report: _Report, function: str, case: str, got: Any, shape: tupl
     if tuple(got.shape) != tuple(shape):
         hint = shape_hint(tuple(got.shape)) if callable(shape_hint) else shape_hint
         report.add("shape", case,
-                   f"Your `{function}` returned shape {_format_shape(got)} on case '{case}'; "
+                   f"Your `{function}` returned shape {format_shape(got)} on case '{case}'; "
                    f"expected {expected_text}." + (f" {hint}" if hint else ""))
         return False
     if got.device != device:
@@ -109,7 +112,7 @@ def _judge_form(report: _Report, function: str, case: str, got: Any, shape: tupl
 
 # =========================================================================== tensor functions
 @dataclass
-class _Case:
+class Case:
     """One call of the student's function: inputs on the CPU, moved to the device later."""
 
     name: str
@@ -119,11 +122,11 @@ class _Case:
 
 
 #: ``diagnose(case, got, expected, inputs)``: a hint that names the likely mistake, or "".
-Diagnose = Callable[[_Case, Tensor, Tensor, tuple[Tensor, ...]], str]
+Diagnose = Callable[[Case, Tensor, Tensor, tuple[Tensor, ...]], str]
 
 
 @dataclass
-class _TensorSpec:
+class TensorSpec:
     """How to call and judge a function whose result is a tensor."""
 
     function: str
@@ -135,7 +138,7 @@ class _TensorSpec:
     index_word: str = "entry"
 
 
-def _case_inputs(case: _Case, spec: _TensorSpec, device: torch.device) -> tuple[Any, ...]:
+def _case_inputs(case: Case, spec: TensorSpec, device: torch.device) -> tuple[Any, ...]:
     """Fresh copies of the case's arguments on ``device``; those in ``grad_args`` need grad."""
     out = []
     for name, a in zip(spec.arg_names, case.args):
@@ -148,12 +151,12 @@ def _case_inputs(case: _Case, spec: _TensorSpec, device: torch.device) -> tuple[
 
 
 def _check_tensor_function(
-    spec: _TensorSpec,
+    spec: TensorSpec,
     student_fn: StudentFn,
     reference_fn: Callable[..., Tensor],
-    cases: Sequence[_Case],
+    cases: Sequence[Case],
     device: torch.device,
-    report: _Report,
+    report: Report,
 ) -> None:
     """Run every case through the student's function and the reference, and judge the
     result: inputs left alone, then :func:`_judge_tensor`, then :func:`_judge_gradients`."""
@@ -163,7 +166,7 @@ def _check_tensor_function(
         expected = reference_fn(*ref_in, **case.kwargs)
         stu_in = _case_inputs(case, spec, device)
         pristine = [a.detach().clone() if isinstance(a, Tensor) else a for a in stu_in]
-        ok, got = _call_student(spec.function, name, student_fn, report, *stu_in, **case.kwargs)
+        ok, got = call_student(spec.function, name, student_fn, report, *stu_in, **case.kwargs)
         if not ok:
             continue
         _judge_inputs_unchanged(spec, name, pristine, stu_in, report)
@@ -171,8 +174,8 @@ def _check_tensor_function(
             _judge_gradients(spec, case, got, expected, stu_in, ref_in, report)
 
 
-def _judge_inputs_unchanged(spec: _TensorSpec, case: str, before: Sequence[Any],
-                            after: Sequence[Any], report: _Report) -> None:
+def _judge_inputs_unchanged(spec: TensorSpec, case: str, before: Sequence[Any],
+                            after: Sequence[Any], report: Report) -> None:
     for arg, was, now in zip(spec.arg_names, before, after):
         if isinstance(now, Tensor) and not torch.equal(was, now.detach()):
             report.add(
@@ -184,16 +187,16 @@ def _judge_inputs_unchanged(spec: _TensorSpec, case: str, before: Sequence[Any],
             return
 
 
-def _judge_tensor(spec: _TensorSpec, case: _Case, got: Any, expected: Tensor,
-                  inputs: tuple[Any, ...], device: torch.device, report: _Report) -> bool:
+def _judge_tensor(spec: TensorSpec, case: Case, got: Any, expected: Tensor,
+                  inputs: tuple[Any, ...], device: torch.device, report: Report) -> bool:
     """Type, shape, device, dtype, finiteness and value; True if all agree."""
     f, name = spec.function, case.name
     device_text = (
         f"the inputs were on {device.type}. Create new tensors on the inputs' device "
         "(`torch.zeros_like(x)`, `device=x.device`) and do not call `.cpu()`."
     )
-    if not _judge_form(report, f, name, got, tuple(expected.shape), expected.device,
-                       f"{_format_shape(expected)}: {spec.meaning}", device_text,
+    if not judge_form(report, f, name, got, tuple(expected.shape), expected.device,
+                       f"{format_shape(expected)}: {spec.meaning}", device_text,
                        lambda shape: spec.shape_hint(shape, tuple(expected.shape))):
         return False
     if got.dtype != expected.dtype:
@@ -208,8 +211,8 @@ def _judge_tensor(spec: _TensorSpec, case: _Case, got: Any, expected: Tensor,
         spec, case, got, expected, inputs, report)
 
 
-def _judge_finite(spec: _TensorSpec, case: _Case, got: Tensor, expected: Tensor,
-                  report: _Report) -> bool:
+def _judge_finite(spec: TensorSpec, case: Case, got: Tensor, expected: Tensor,
+                  report: Report) -> bool:
     """No NaN or inf where the reference is finite."""
     g, e = got.detach(), expected.detach()
     bad = ~torch.isfinite(g) & torch.isfinite(e)
@@ -218,16 +221,17 @@ def _judge_finite(spec: _TensorSpec, case: _Case, got: Tensor, expected: Tensor,
     idx = _first_index(bad) if g.dim() else ()
     value = float(g[idx]) if g.dim() else float(g)
     what = "NaN" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    where = describe_position(idx, tuple(g.shape), spec.index_word)
     report.add(
         what, case.name,
-        f"Your `{spec.function}` returned {what}{_position(idx, tuple(g.shape), spec.index_word)}"
+        f"Your `{spec.function}` returned {what}{where}"
         f" on case '{case.name}'" + (f" {case.note}" if case.note else "") + ".",
     )
     return False
 
 
-def _judge_value(spec: _TensorSpec, case: _Case, got: Tensor, expected: Tensor,
-                 inputs: tuple[Any, ...], report: _Report) -> bool:
+def _judge_value(spec: TensorSpec, case: Case, got: Tensor, expected: Tensor,
+                 inputs: tuple[Any, ...], report: Report) -> bool:
     """Close to the reference; else the first entry that is not, and a diagnosis."""
     g, e = got.detach(), expected.detach()
     close = _isclose(g, e)
@@ -236,16 +240,16 @@ def _judge_value(spec: _TensorSpec, case: _Case, got: Tensor, expected: Tensor,
     idx = _first_index(~close) if g.dim() else ()
     gv, ev = (float(g[idx]), float(e[idx])) if g.dim() else (float(g), float(e))
     message = (
-        f"Wrong value on case '{case.name}': got {_format_number(gv)}"
-        f"{_position(idx, tuple(g.shape), spec.index_word)}, expected {_format_number(ev)}."
+        f"Wrong value on case '{case.name}': got {format_number(gv)}"
+        f"{describe_position(idx, tuple(g.shape), spec.index_word)}, expected {format_number(ev)}."
     )
     hint = spec.diagnose(case, g, e, tuple(inputs)) if spec.diagnose else ""
     report.add("value", case.name, message + (f" {hint}" if hint else ""))
     return False
 
 
-def _judge_gradients(spec: _TensorSpec, case: _Case, got: Tensor, expected: Tensor,
-                     stu_in: tuple[Any, ...], ref_in: tuple[Any, ...], report: _Report) -> None:
+def _judge_gradients(spec: TensorSpec, case: Case, got: Tensor, expected: Tensor,
+                     stu_in: tuple[Any, ...], ref_in: tuple[Any, ...], report: Report) -> None:
     """The gradients of a random projection of the result, with respect to every input in
     ``spec.grad_args``, agree with the reference's."""
     if not spec.grad_args:
@@ -253,16 +257,16 @@ def _judge_gradients(spec: _TensorSpec, case: _Case, got: Tensor, expected: Tens
     f, name = spec.function, case.name
     names = [n for n in spec.arg_names if n in spec.grad_args]
     if not got.requires_grad:
-        report.add("no-grad", name, _detached_hint(names[0]))
+        report.add("no-grad", name, detached_hint(names[0]))
         return
     pick = [spec.arg_names.index(n) for n in names]
-    weights = torch.randn(expected.shape, generator=_seeded_generator(7)).to(expected.device)
+    weights = torch.randn(expected.shape, generator=seeded_generator(7)).to(expected.device)
     try:
         g_stu = torch.autograd.grad((got * weights).sum(), [stu_in[i] for i in pick],
                                     allow_unused=True)
     except RuntimeError as exc:
         report.add("grad", name, f"Backpropagating through `{f}` failed on case '{name}': "
-                   f"{_first_line(exc)}")
+                   f"{first_line(exc)}")
         return
     g_ref = torch.autograd.grad((expected * weights).sum(), [ref_in[i] for i in pick],
                                 allow_unused=True)
@@ -289,7 +293,7 @@ def _gradient_problem(f: str, case: str, arg: str, got: Tensor | None,
                 "log(0), a row of -inf) poisons the gradient even where `torch.where` or "
                 "`nanmean` keeps it out of the value: avoid computing it at all (clamp the "
                 "divisor; `masked_fill` before `logsumexp` so that no row is all -inf).")
-    if not _allclose(got, expected, rtol=1e-3, atol=1e-4):
+    if not tensors_close(got, expected, rtol=1e-3, atol=1e-4):
         return ("grad", case,
                 f"The gradient of `{f}` with respect to `{arg}` differs from the reference's "
                 f"on case '{case}': is part of the computation detached (`.detach()`, "
@@ -297,13 +301,13 @@ def _gradient_problem(f: str, case: str, arg: str, got: Tensor | None,
     return None
 
 
-def _run_tensor_check(check: str, spec: _TensorSpec, reference_fn: Callable[..., Tensor],
-                      cases: Callable[[], Sequence[_Case]], student_fn: StudentFn,
+def run_tensor_check(check: str, spec: TensorSpec, reference_fn: Callable[..., Tensor],
+                      cases: Callable[[], Sequence[Case]], student_fn: StudentFn,
                       device: DeviceLike, verbose: bool) -> CheckResult:
     """A whole check of a tensor function: :func:`_check_tensor_function` on ``cases()``,
-    run by :func:`_run_check`."""
+    run by :func:`run_check`."""
 
-    def body(fn: StudentFn, dev: torch.device, report: _Report) -> None:
+    def body(fn: StudentFn, dev: torch.device, report: Report) -> None:
         _check_tensor_function(spec, fn, reference_fn, cases(), dev, report)
 
-    return _run_check(spec.function, check, body, student_fn, device, verbose)
+    return run_check(spec.function, check, body, student_fn, device, verbose)

@@ -10,14 +10,14 @@ from typing import Any
 
 from ..argcheck import CommandLineError
 from .common import (
-    _check_dataset,
-    _check_device,
-    _command,
-    _load,
-    _main_metrics,
-    _setup_process,
-    _write_json,
+    check_dataset,
+    check_device,
+    command_line,
+    load_data,
+    main_metrics,
+    setup_process,
     summary_table,
+    write_json,
 )
 
 
@@ -49,12 +49,12 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------ baseline
 def cmd_baseline(args: argparse.Namespace) -> int:
-    _check_dataset(args.dataset)
+    check_dataset(args.dataset)
     from ..baselines import run_baseline
     from ..protocols import format_table
 
-    _setup_process(args.threads)
-    data = _load(args)
+    setup_process(args.threads)
+    data = load_data(args)
     kw: dict[str, Any] = {}
     if args.method in ("mlp", "asl"):
         kw["progress"] = not args.quiet
@@ -66,14 +66,14 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     )
     print(format_table(rows))
     if args.out:
-        path = _write_json(Path(args.out) / f"baseline-{args.dataset}-{args.method}.json", record)
+        path = write_json(Path(args.out) / f"baseline-{args.dataset}-{args.method}.json", record)
         print(f"wrote {path}")
     return 0
 
 
 # ------------------------------------------------------------------------------ evaluate
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    spec = _check_dataset(args.dataset)
+    spec = check_dataset(args.dataset)
     if args.checkpoint.is_dir():
         return _rescore_folder(args)
     predictor = _read_predictor(args.checkpoint)
@@ -96,7 +96,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
     device = get_device(args.device)
     model = model_from_checkpoint(ckpt, str(args.checkpoint)).to(device)
-    data = _load(args)
+    data = load_data(args)
     select_by = (ckpt.get("train_config") or {}).get("select_by", "macro_f1")
     protocols = evaluate_model(model, data, select_by)
     print(
@@ -194,10 +194,10 @@ def _rescore_folder(args: argparse.Namespace) -> int:
     if record.get("dataset") != args.dataset:
         raise CheckpointError(f"{path} is a {record.get('dataset')!r} run, not {args.dataset!r}.")
     made = record.get("provenance", {})
-    _setup_process(args.threads or made.get("torch_threads"))
+    setup_process(args.threads or made.get("torch_threads"))
     device = _rescore_device(args, made)
-    result = rescore_runs(record, _load(args), args.checkpoint, device=device)
-    result["rescored"][-1]["provenance"]["command"] = _command()
+    result = rescore_runs(record, load_data(args), args.checkpoint, device=device)
+    result["rescored"][-1]["provenance"]["command"] = command_line()
     added = result["rescored"][-1]["added"]
     print(
         f"{args.checkpoint}: the checkpoints of seeds {[r['seed'] for r in result['runs']]} "
@@ -205,7 +205,7 @@ def _rescore_folder(args: argparse.Namespace) -> int:
     )
     print(summary_table(result))
     if args.update and added:
-        print(f"wrote {_write_json(path, result)}")
+        print(f"wrote {write_json(path, result)}")
     return 0
 
 
@@ -217,8 +217,8 @@ def _check_study(args: argparse.Namespace) -> tuple[Path | None, dict[str, Any] 
         from ..studies.ablations import ABLATION_EPOCHS
 
         args.epochs = ABLATION_EPOCHS
-    _check_dataset(args.dataset)
-    _check_device(args.device)
+    check_dataset(args.dataset)
+    check_device(args.device)
     out = Path(args.out) if args.out else None
     if args.resume and out is None:
         raise CommandLineError("--resume keeps the finished parts of --out: give --out.")
@@ -247,8 +247,8 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     out, previous = _check_study(args)
     from ..studies.ablations import run_ablation, seed_values
 
-    _setup_process(args.threads)
-    data = _load(args)
+    setup_process(args.threads)
+    data = load_data(args)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     record = run_ablation(
         data,
@@ -258,9 +258,9 @@ def cmd_ablate(args: argparse.Namespace) -> int:
         device=args.device,
         progress=not args.quiet,
         previous=previous,
-        on_variant=(lambda r: _write_json(out, r)) if out else None,
+        on_variant=(lambda r: write_json(out, r)) if out else None,
     )
-    main = _main_metrics()
+    main = main_metrics()
     print(f"{data.name}: {args.epochs} epochs, seeds {seeds}; paper protocol, mean over seeds")
     print(f"{'variant':<28} " + " ".join(f"{m[:11]:>11}" for m in main) + "  active  z_effect")
     for key, v in record["variants"].items():
@@ -271,7 +271,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
             f"{diag['z_effect']['mean']:>8.4f}"
         )
     if out:
-        print(f"wrote {_write_json(out, record)}")
+        print(f"wrote {write_json(out, record)}")
     return 0
 
 
@@ -279,8 +279,8 @@ def cmd_efficiency(args: argparse.Namespace) -> int:
     out, previous = _check_study(args)
     from ..studies.data_efficiency import run_data_efficiency
 
-    _setup_process(args.threads)
-    data = _load(args)
+    setup_process(args.threads)
+    data = load_data(args)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     record = run_data_efficiency(
         data,
@@ -292,9 +292,9 @@ def cmd_efficiency(args: argparse.Namespace) -> int:
         device=args.device,
         progress=not args.quiet,
         previous=previous,
-        on_cell=(lambda r: _write_json(out, r)) if out else None,
+        on_cell=(lambda r: write_json(out, r)) if out else None,
     )
-    main = _main_metrics()
+    main = main_metrics()
     print(f"{data.name}: C-GMVAE {args.epochs} epochs, seeds {seeds}; paper protocol")
     print(
         f"{'method':<8} {'fraction':>8} {'mode':<7} {'n':>5} "
@@ -304,7 +304,7 @@ def cmd_efficiency(args: argparse.Namespace) -> int:
         cells = _metric_cells([c["summary"]["paper"][m]["mean"] for m in main])
         print(f"{c['method']:<8} {c['fraction']:>8g} {c['mode']:<7} {c['n_train']:>5} {cells}")
     if out:
-        print(f"wrote {_write_json(out, record)}")
+        print(f"wrote {write_json(out, record)}")
     return 0
 
 

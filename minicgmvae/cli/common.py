@@ -1,5 +1,6 @@
 """What every command shares: process set-up, checks of names and files, the results table,
-and the ``--set KEY=VALUE`` settings."""
+and the ``--set KEY=VALUE`` settings. Its public names are for the command modules;
+:mod:`minicgmvae.cli` exports two of them, :func:`parse_settings` and :func:`summary_table`."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ PREDICTOR_FILE = "predictor.pt"
 
 
 # ------------------------------------------------------------------------------ helpers
-def _setup_process(n: int | None) -> None:
+def setup_process(n: int | None) -> None:
     """Set up this process for training: ``n`` torch threads (if given), freed memory reused."""
     from ..device import keep_freed_memory
 
@@ -40,21 +41,21 @@ def _setup_process(n: int | None) -> None:
         torch.set_num_threads(n)
 
 
-def _command() -> str:
+def command_line() -> str:
     """The command line that is running, for the provenance of the JSON it writes."""
     return "python -m minicgmvae " + " ".join(sys.argv[1:])
 
 
-def _write_json(path: Path, obj: Any) -> Path:
+def write_json(path: Path, obj: Any) -> Path:
     from ..atomic import atomic_write
 
     if isinstance(obj.get("provenance"), dict):
-        obj["provenance"].setdefault("command", _command())
+        obj["provenance"].setdefault("command", command_line())
 
     return atomic_write(path, lambda f: f.write(json.dumps(obj, indent=1) + "\n"), binary=False)
 
 
-def _check_dataset(name: str) -> Any:
+def check_dataset(name: str) -> Any:
     """The registry's spec of ``name`` (no download); an unknown or unloadable name fails."""
     from ..data.registry import get_spec
     from ..errors import DataValueError
@@ -65,18 +66,19 @@ def _check_dataset(name: str) -> Any:
     return spec
 
 
-def _check_device(device: str) -> None:
+def check_device(device: str) -> None:
     from ..device import get_device
 
     get_device(device)
 
 
-def _check_file(path: Path | None, option: str) -> None:
+def check_file(path: Path | None, option: str) -> None:
     if path is not None and not path.is_file():
         raise CommandLineError(f"{option} {path}: no such file.")
 
 
-def _load(args: argparse.Namespace) -> Any:
+def load_data(args: argparse.Namespace) -> Any:
+    """The registered dataset ``--dataset`` names, split and scaled as the options say."""
     from ..data.datasets import load_dataset
 
     return load_dataset(
@@ -84,7 +86,7 @@ def _load(args: argparse.Namespace) -> Any:
     )
 
 
-def _main_metrics() -> tuple[str, ...]:
+def main_metrics() -> tuple[str, ...]:
     from ..metrics import MAIN_METRICS
 
     return MAIN_METRICS
@@ -109,7 +111,7 @@ def summary_table(result: dict[str, Any], honest_first: bool = False) -> str:
     from ..protocols import METRIC_LABELS
     from ..studies.paper_table import AUTHORS_CODE_ON_MULAN, PAPER
 
-    main = _main_metrics()
+    main = main_metrics()
     rows = [["run"] + [METRIC_LABELS[m] for m in main]]
     protocols = list(result["summary"])
     if honest_first:

@@ -11,14 +11,14 @@ from ..argcheck import CommandLineError
 from .common import (
     DATA_FORMATS,
     PREDICTOR_FILE,
-    _check_dataset,
-    _check_device,
-    _check_file,
-    _load,
-    _setup_process,
-    _write_json,
+    check_dataset,
+    check_device,
+    check_file,
+    load_data,
     parse_settings,
+    setup_process,
     summary_table,
+    write_json,
 )
 
 
@@ -58,14 +58,14 @@ def _check_train(args: argparse.Namespace) -> dict[str, Any]:
         given = [o for o, v in _own_data_options(args).items() if v not in (None, False)]
         if given:
             raise CommandLineError(f"{', '.join(given)} go with --data, not with --dataset.")
-        _check_dataset(args.dataset)
+        check_dataset(args.dataset)
     else:
         kind = _data_kind(args.data)
         for option, path in (("--data", args.data), ("--test-data", args.test_data)):
-            _check_file(path, option)
+            check_file(path, option)
         if args.test_data is not None and _data_kind(args.test_data) != kind:
             raise CommandLineError("--data and --test-data must be of the same format.")
-        _check_file(args.xml, "--xml")
+        check_file(args.xml, "--xml")
         if kind == "csv" and args.xml is not None:
             raise CommandLineError(
                 "--xml names the labels of ARFF files; for CSV use --label-columns or --n-labels."
@@ -77,7 +77,7 @@ def _check_train(args: argparse.Namespace) -> dict[str, Any]:
                 f"Say which columns of {args.data} are labels: --label-columns NAME ... or "
                 "--n-labels K (the last K columns)."
             )
-    _check_device(args.device)
+    check_device(args.device)
     return overrides
 
 
@@ -93,7 +93,7 @@ def _own_data_options(args: argparse.Namespace) -> dict[str, Any]:
 def _load_training_data(args: argparse.Namespace) -> Any:
     """The registered ``--dataset``, or the file(s) of ``--data`` (CSV or ARFF)."""
     if args.dataset is not None:
-        return _load(args)
+        return load_data(args)
     split = {
         "val_fraction": args.val_fraction,
         "test_fraction": args.test_fraction,
@@ -200,7 +200,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     overrides = _check_train(args)
     from ..studies.experiments import train_seeds
 
-    _setup_process(args.threads)
+    setup_process(args.threads)
     data = _load_training_data(args)
     _check_split(data, args)
     _report_data(data, args)
@@ -247,7 +247,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"wrote {out / PREDICTOR_FILE} (seed {result['predictor']['seed']}, threshold "
             f"{result['predictor']['threshold']:g})"
         )
-        print(f"wrote {_write_json(out / 'metrics.json', result)}")
+        print(f"wrote {write_json(out / 'metrics.json', result)}")
     return 0
 
 
@@ -268,8 +268,8 @@ def _write_predictions(path: Path | None, header: list[str], values: Any, fmt: s
 def cmd_predict(args: argparse.Namespace) -> int:
     if args.proba and args.threshold is not None:
         raise CommandLineError("--threshold turns probabilities into 0/1 labels; drop --proba.")
-    _check_file(args.model, "--model")
-    _check_file(args.input, "--input")
+    check_file(args.model, "--model")
+    check_file(args.input, "--input")
     if args.out is not None and args.out.is_dir():
         raise CommandLineError(
             f"--out {args.out} is a folder; give the CSV file to write, e.g. --out "
@@ -278,7 +278,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from ..data.csvio import read_csv_features
     from ..predictor import load_predictor
 
-    _setup_process(args.threads)
+    setup_process(args.threads)
     predictor = load_predictor(args.model)
     x, ignored = read_csv_features(args.input, predictor.feature_names)
     if ignored:

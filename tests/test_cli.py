@@ -159,6 +159,11 @@ def test_bad_input_gives_one_clear_line(env, tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     out = run(["evaluate", str(tmp_path / "junk.pt"), "--dataset", "emotions"], env)
     assert out.returncode == 2 and "corrupt" in out.stderr
+    # a pickle of arbitrary objects: refused in one line, without advice to load it unsafely
+    __import__("torch").save({"format": "x", "obj": ValueError("x")}, tmp_path / "pickle.pt")
+    out = run(["evaluate", str(tmp_path / "pickle.pt"), "--dataset", "emotions"], env)
+    assert out.returncode == 2 and "could run code" in out.stderr
+    assert "weights_only" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
 def test_ablate_and_efficiency_write_json_and_resume(env, tmp_path):

@@ -108,25 +108,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _read_predictor(path: Path) -> Any:
-    """The predictor in ``path`` if it holds one (read with ``weights_only=True``), else
-    None: the checkpoint loader then says what the file is."""
-    import torch
-
+    """The predictor in ``path`` if it holds one, else None: the checkpoint loader then says
+    what the file is. A file that cannot be read safely is refused here, in one line."""
+    from ..checkpoint import load_safely
     from ..predictor import FORMAT, Predictor
 
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # not ours, or not readable: load_checkpoint words it
-        if "Weights only load failed" in str(exc):  # no advice to unpickle it unsafely
-            from ..errors import CheckpointError
-
-            raise CheckpointError(
-                f"Cannot read {path}: it is corrupt or truncated, or holds Python objects "
-                "other than tensors, numbers and text, which minicgmvae does not load "
-                "(unpickling them could run code from the file). Give a checkpoint or "
-                "predictor.pt written by minicgmvae."
-            ) from None
-        return None
+    payload = load_safely(path, "checkpoint or predictor", "Give a checkpoint or "
+                          "predictor.pt written by minicgmvae.")
     if isinstance(payload, dict) and payload.get("format") == FORMAT:
         return Predictor.from_payload(payload, str(path))
     return None

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,9 @@ def test_notebooks_execute_in_parallel_before_sphinx_reads_them(built_book: Path
         f"myst-nb executed {serial} itself: the parallel step's cache entries did not match. "
         f"The parallel step said: {why or 'nothing of a failure'}"
     )
+    if why:  # ran through on the second try: worth a look, not a failed build
+        warnings.warn("notebooks that failed once in the parallel step: " + " | ".join(why),
+                      stacklevel=1)
     cached = set(re.findall(r"(\S+\.ipynb): Using cached notebook", log))
     assert len(cached) == len([n for n in DOCNAMES if (REPO / "book" / f"{n}.ipynb").exists()])
 

@@ -22,10 +22,12 @@ missing, one notebook at a time. This extension adds two things:
    and stored in the cache. myst-nb then finds every page there. ``threads`` is
    ``$OMP_NUM_THREADS`` (default 1: the stored runs were made with one thread, and chapter 8
    compares bit for bit); ``jobs`` is ``$MINICGMVAE_BOOK_JOBS``, by default the usable cores
-   divided by ``threads``, so that threads never outnumber the cores. A notebook whose cell
-   fails is not stored: myst-nb executes it again and reports the error as before (a failed
-   build). A worker that fails otherwise (a kernel that did not start or died, a process that
-   crashed) is run once more first, and the log says why.
+   divided by ``threads``, so that threads never outnumber the cores. A notebook that fails
+   there runs once more, and the log says why it failed (the end of the cell's traceback, or
+   the worker's exit status): a build that hits a passing hiccup (two notebooks racing for
+   one resource, a kernel that did not start under load) still takes every page from the
+   cache, and a person can read that it happened. A notebook that fails twice is not
+   stored: myst-nb executes it again and reports the error as before (a failed build).
 
 Each build that executes notebooks writes ``<build>/.jupyter_cache/last-run.json``: the
 fingerprint, jobs, threads, and every executed notebook's wall time (``tools/book_bench.py``
@@ -234,10 +236,6 @@ def read_outcome(target: Path, returncode: int, stderr: str) -> tuple[dict | Non
     return result, ""
 
 
-#: The worker's failures that the notebook itself caused: executing it again fails again.
-NOTEBOOK_ERRORS = ("CellExecutionError",)
-
-
 # ---------------------------------------------------------------------- the extension
 
 
@@ -367,9 +365,8 @@ def _run_parallel(todo, jobs, threads, nb_config, cache, root, done, logger) -> 
                 stale.unlink(missing_ok=True)
             proc = subprocess.run(cmd, env=kernel_env, capture_output=True, text=True)
             result, why = read_outcome(target, proc.returncode, proc.stderr)
-            if result is not None or why.startswith(NOTEBOOK_ERRORS) or attempt == 2:
+            if result is not None or attempt == 2:
                 break
-            # A kernel that did not start, died, or a worker that crashed: once more.
             logger.info("notebook_cache: %s failed (%s); executing it once more", docname, why)
         return target, result, why
 

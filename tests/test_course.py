@@ -18,6 +18,7 @@ book (book/assignments/), and autograding with nbgrader's own commands.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 import shutil
@@ -137,17 +138,17 @@ def nbgrader(root: Path, *args: str, timeout: float) -> subprocess.CompletedProc
     env = dict(os.environ)
     # nbgrader runs `alembic` (its gradebook migrations) from PATH
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0 and PORT_RACE in proc.stderr:
+    run = functools.partial(subprocess.run, [sys.executable, "-m", "nbgrader", *args], cwd=root,
+                            env=env, capture_output=True, text=True, timeout=timeout)
+    proc = run()
+    if proc.returncode != 0 and PORT_RACE in proc.stderr and "--force" in args:
         # jupyter_client picks a kernel's TCP ports by binding and releasing them, so a
         # kernel started at the same moment by another test worker can take one first.
-        # That is the machine's race, not the course's: run once more (every call here passes
-        # --force, so nothing from the first try is kept) and say so.
+        # That is the machine's race, not the course's: with --force nothing from the first
+        # try is kept, so run once more and say so.
         warnings.warn(f"nbgrader {args[0]}: a kernel lost its port to another process "
                       "(ZMQ 'Address already in use'); ran it once more", stacklevel=2)
-        proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        proc = run()
     assert proc.returncode == 0, f"nbgrader {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
     assert "ERROR" not in proc.stderr, proc.stderr
     return proc
